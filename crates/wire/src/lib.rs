@@ -1,0 +1,18 @@
+//! The AWS wire protocols Tresor speaks, as a pure library.
+//!
+//! awsJson 1.1 request decoding and validation against the vendored service
+//! model, typed DTOs, AWS error codes, SigV4, and ARNs. No sockets, no
+//! storage, no async runtime: this crate can be fuzzed on its own and reused
+//! by the CLI and the local agent.
+
+pub mod arn;
+pub mod dto;
+pub mod error;
+pub mod json;
+pub mod model;
+pub mod operation;
+pub mod request;
+pub mod validate;
+
+pub use error::{AwsError, ErrorCode};
+pub use operation::{Operation, Service};
