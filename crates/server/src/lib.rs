@@ -1,1 +1,29 @@
-pub fn x(){}
+//! The Tresor service as a library.
+//!
+//! `run(listener, config, shutdown)` serves the AWS Secrets Manager API on
+//! `listener` until `shutdown` resolves. Module order follows the request:
+//! `http` → `auth` → `service` → {`kms`, `store`}.
+
+pub mod config;
+
+pub use config::{Config, DevCredentials, TlsFiles, DEFAULT_PORT, DEFAULT_REGION};
+
+use std::future::Future;
+
+/// Why the server could not start or stopped abnormally.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("{0}")]
+    Startup(String),
+}
+
+/// Serves on `listener` until `shutdown` resolves, then drains in-flight
+/// requests and returns.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let _ = (listener, config, shutdown);
+    Err(ServerError::Startup("the server is being built".into()))
+}
