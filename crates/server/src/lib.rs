@@ -27,3 +27,7 @@ pub async fn run(
     let _ = (listener, config, shutdown);
     Err(ServerError::Startup("the server is being built".into()))
 }
+
+pub mod kms;
+pub mod store;
+pub mod value;

@@ -1,0 +1,144 @@
+//! The Secrets Manager operations, with AWS's semantics.
+//!
+//! Owns what a request means: resolving secrets, versions and staging
+//! labels, idempotency, deletion, tags, policies, rotation configuration and
+//! replication. It reads and writes through `store` and encrypts through
+//! `kms`; it never sees HTTP and never checks signatures (`auth` did).
+
+mod create;
+mod delete;
+mod describe;
+mod errors;
+pub mod filters;
+mod get_value;
+mod labels;
+mod list;
+mod pagination;
+pub mod password;
+mod policy;
+mod put_value;
+mod replication;
+mod rotation;
+mod secret;
+mod stages;
+mod tags;
+mod update;
+mod versions;
+mod write_value;
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use tresor_wire::request::decode;
+use tresor_wire::{AwsError, Operation};
+
+use crate::clock::Clock;
+use crate::kms::Keyring;
+use crate::store::{self, ReadTxn, Store, WriteTxn};
+
+pub use delete::purge_due;
+
+/// Who is calling, where, and under which request id.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// The region from the request's SigV4 credential scope.
+    pub region: String,
+    pub account_id: String,
+    /// The caller's ARN (every valid key is the administrator for now).
+    pub principal_arn: String,
+    pub request_id: String,
+}
+
+/// Cheap to clone: every part is shared. Handlers clone it into the
+/// store jobs they submit.
+#[derive(Clone)]
+pub struct Service {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) keyring: Arc<Keyring>,
+    pub(crate) clock: Arc<dyn Clock>,
+    /// Regions replicas may be created in (`None`: any valid region).
+    pub(crate) allowed_regions: Option<Arc<[String]>>,
+}
+
+impl Service {
+    pub fn new(
+        store: Arc<dyn Store>,
+        keyring: Arc<Keyring>,
+        clock: Arc<dyn Clock>,
+        allowed_regions: Option<Vec<String>>,
+    ) -> Service {
+        Service {
+            store,
+            keyring,
+            clock,
+            allowed_regions: allowed_regions.map(Arc::from),
+        }
+    }
+
+    pub(crate) fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Runs `f` in a write transaction (see `store::write`).
+    pub(crate) async fn write<T, F>(&self, f: F) -> Result<T, AwsError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Service, &mut dyn WriteTxn) -> Result<T, AwsError> + Send + 'static,
+    {
+        let svc = self.clone();
+        store::write(&*self.store, move |txn| f(&svc, txn)).await
+    }
+
+    /// Runs `f` against committed state (see `store::read`).
+    pub(crate) async fn read<T, F>(&self, f: F) -> Result<T, AwsError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Service, &dyn ReadTxn) -> Result<T, AwsError> + Send + 'static,
+    {
+        let svc = self.clone();
+        store::read(&*self.store, move |txn| f(&svc, txn)).await
+    }
+
+    /// Decodes the body for `op`, runs the operation, encodes the answer.
+    pub async fn handle(&self, ctx: &Ctx, op: Operation, body: &[u8]) -> Result<Vec<u8>, AwsError> {
+        macro_rules! call {
+            ($handler:path) => {
+                encode(&$handler(self, ctx, decode(op, body)?).await?)
+            };
+        }
+        use Operation::*;
+        Ok(match op {
+            BatchGetSecretValue => call!(get_value::batch_get_secret_value),
+            CancelRotateSecret => call!(rotation::cancel_rotate_secret),
+            CreateSecret => call!(create::create_secret),
+            DeleteResourcePolicy => call!(policy::delete_resource_policy),
+            DeleteSecret => call!(delete::delete_secret),
+            DescribeSecret => call!(describe::describe_secret),
+            GetRandomPassword => call!(password::get_random_password),
+            GetResourcePolicy => call!(policy::get_resource_policy),
+            GetSecretValue => call!(get_value::get_secret_value),
+            ListSecretVersionIds => call!(versions::list_secret_version_ids),
+            ListSecrets => call!(list::list_secrets),
+            PutResourcePolicy => call!(policy::put_resource_policy),
+            PutSecretValue => call!(put_value::put_secret_value),
+            RemoveRegionsFromReplication => call!(replication::remove_regions_from_replication),
+            ReplicateSecretToRegions => call!(replication::replicate_secret_to_regions),
+            RestoreSecret => call!(delete::restore_secret),
+            RotateSecret => call!(rotation::rotate_secret),
+            StopReplicationToReplica => call!(replication::stop_replication_to_replica),
+            TagResource => call!(tags::tag_resource),
+            UntagResource => call!(tags::untag_resource),
+            UpdateSecret => call!(update::update_secret),
+            UpdateSecretVersionStage => call!(stages::update_secret_version_stage),
+            ValidateResourcePolicy => call!(policy::validate_resource_policy),
+        })
+    }
+}
+
+fn encode<T: Serialize>(response: &T) -> Vec<u8> {
+    serde_json::to_vec(response).expect("response DTOs always serialise")
+}
+
+/// Operations without an output shape answer `{}`.
+#[derive(Serialize)]
+pub(crate) struct Empty {}

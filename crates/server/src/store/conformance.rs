@@ -1,0 +1,230 @@
+//! The conformance suite every `Store` backend must pass.
+//!
+//! Backend-neutral checks of the `Store` contract: round trips, the
+//! one-label-one-version invariant, rollback of failed jobs, group commit,
+//! a panicking job, and durability across reopening. The SQLite backend runs
+//! it in its tests; a future PostgreSQL backend calls the same functions.
+
+use std::sync::Arc;
+
+use super::*;
+
+/// Opens a backend on the same underlying database each time it is called.
+pub type Open<'a> = &'a dyn Fn() -> Arc<dyn Store>;
+
+/// Runs every check. Panics on the first failure.
+pub async fn run_all(open: Open<'_>) {
+    let store = open();
+    round_trips(&*store).await;
+    names_are_unique_per_region(&*store).await;
+    a_label_is_on_one_version(&*store).await;
+    failed_jobs_change_nothing(&*store).await;
+    a_panicking_job_changes_nothing(&*store).await;
+    concurrent_writes_all_commit(Arc::clone(&store)).await;
+    deleting_a_secret_removes_its_versions(&*store).await;
+    drop(store);
+    survives_reopening(open).await;
+}
+
+pub fn sample_secret(region: &str, name: &str) -> SecretRow {
+    SecretRow {
+        id: 0,
+        region: region.into(),
+        name: name.into(),
+        arn: format!("arn:aws:secretsmanager:{region}:000000000000:secret:{name}-AbCdEf"),
+        description: Some("a description".into()),
+        kms_key_id: None,
+        secret_type: None,
+        tags: Some(vec![("env".into(), "prod".into())]),
+        resource_policy: None,
+        rotation: Some(Rotation {
+            enabled: false,
+            lambda_arn: Some("arn:aws:lambda:us-east-1:000000000000:function:f".into()),
+            automatically_after_days: Some(30),
+            duration: None,
+            schedule_expression: None,
+            last_rotated: None,
+            next_rotation: None,
+        }),
+        created: 1_700_000_000_000,
+        last_changed: 1_700_000_000_000,
+        last_accessed: None,
+        deleted: None,
+        deletion_date: None,
+        primary_region: None,
+        replicas: vec![Replica {
+            region: "eu-west-1".into(),
+            kms_key_id: None,
+            status: "InSync".into(),
+            status_message: None,
+        }],
+        owning_service: None,
+    }
+}
+
+fn version(id: &str, created: Millis) -> VersionRow {
+    VersionRow {
+        version_id: id.into(),
+        created,
+        last_accessed: None,
+        stages: Vec::new(),
+        kms_key_id: Some("k".into()),
+        has_value: true,
+    }
+}
+
+fn sealed(byte: u8) -> SealedValue {
+    SealedValue {
+        kind: ValueKind::Binary,
+        kms_key_id: "k".into(),
+        wrapped_key: vec![byte; 8],
+        ciphertext: vec![byte; 16],
+    }
+}
+
+async fn insert_with_versions(store: &dyn Store, row: SecretRow, versions: &[&str]) -> SecretKey {
+    let versions: Vec<String> = versions.iter().map(|v| v.to_string()).collect();
+    write(store, move |txn| {
+        let id = txn.insert_secret(&row)?;
+        for (i, v) in versions.iter().enumerate() {
+            txn.insert_version(id, &version(v, 1000 + i as i64), Some(&sealed(i as u8)))?;
+        }
+        Ok::<_, StoreError>(id)
+    })
+    .await
+    .expect("insert")
+}
+
+async fn round_trips(store: &dyn Store) {
+    let row = sample_secret("us-east-1", "conformance/round-trip");
+    let expected = row.clone();
+    let id = insert_with_versions(store, row, &["v1", "v2"]).await;
+    write(store, move |txn| {
+        txn.set_stages(id, &[("AWSCURRENT".into(), "v2".into()), ("AWSPREVIOUS".into(), "v1".into())])
+    })
+    .await
+    .unwrap();
+    let (by_name, by_id, versions, value, missing) = read(store, move |txn| {
+        Ok::<_, StoreError>((
+            txn.secret_by_name("us-east-1", "conformance/round-trip")?,
+            txn.secret_by_id(id)?,
+            txn.versions(id)?,
+            txn.sealed_value(id, "v2")?,
+            txn.sealed_value(id, "nope")?,
+        ))
+    })
+    .await
+    .unwrap();
+    let mut expected = expected;
+    expected.id = id;
+    assert_eq!(by_name.as_ref(), Some(&expected));
+    assert_eq!(by_id.as_ref(), Some(&expected));
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0].version_id, "v1");
+    assert_eq!(versions[0].stages, vec!["AWSPREVIOUS".to_string()]);
+    assert_eq!(versions[1].stages, vec!["AWSCURRENT".to_string()]);
+    assert_eq!(value, Some(sealed(1)));
+    assert_eq!(missing, None);
+}
+
+async fn names_are_unique_per_region(store: &dyn Store) {
+    insert_with_versions(store, sample_secret("us-east-1", "conformance/unique"), &[]).await;
+    let again = write(store, |txn| {
+        let mut row = sample_secret("us-east-1", "conformance/unique");
+        row.arn.push('x');
+        txn.insert_secret(&row)
+    })
+    .await;
+    assert!(again.is_err(), "a second secret with the same name was accepted");
+    // The same name in another region is another secret.
+    insert_with_versions(store, sample_secret("eu-west-1", "conformance/unique"), &[]).await;
+}
+
+async fn a_label_is_on_one_version(store: &dyn Store) {
+    let id = insert_with_versions(store, sample_secret("us-east-1", "conformance/labels"), &["a", "b"]).await;
+    let twice = write(store, move |txn| {
+        txn.set_stages(id, &[("AWSCURRENT".into(), "a".into()), ("AWSCURRENT".into(), "b".into())])
+    })
+    .await;
+    assert!(twice.is_err(), "one label on two versions was accepted");
+    let dangling = write(store, move |txn| txn.set_stages(id, &[("X".into(), "missing".into())])).await;
+    assert!(dangling.is_err(), "a label on a missing version was accepted");
+}
+
+async fn failed_jobs_change_nothing(store: &dyn Store) {
+    let result: Result<(), StoreError> = write(store, |txn| {
+        txn.insert_secret(&sample_secret("us-east-1", "conformance/rolled-back"))?;
+        Err(StoreError("the job changed its mind".into()))
+    })
+    .await;
+    assert!(result.is_err());
+    let found = read(store, |txn| txn.secret_by_name("us-east-1", "conformance/rolled-back")).await.unwrap();
+    assert_eq!(found, None);
+}
+
+async fn a_panicking_job_changes_nothing(store: &dyn Store) {
+    let result: Result<(), StoreError> = write(store, |txn| {
+        txn.insert_secret(&sample_secret("us-east-1", "conformance/panicked"))?;
+        panic!("a job panics");
+    })
+    .await;
+    assert!(result.is_err());
+    let found = read(store, |txn| txn.secret_by_name("us-east-1", "conformance/panicked")).await.unwrap();
+    assert_eq!(found, None);
+    // The writer still works afterwards.
+    insert_with_versions(store, sample_secret("us-east-1", "conformance/after-panic"), &[]).await;
+}
+
+async fn concurrent_writes_all_commit(store: Arc<dyn Store>) {
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let store = Arc::clone(&store);
+        tasks.push(tokio::spawn(async move {
+            let fail = i % 7 == 0;
+            write(&*store, move |txn| {
+                txn.insert_secret(&sample_secret("ap-south-1", &format!("conformance/c{i}")))?;
+                if fail {
+                    return Err(StoreError("odd one out".into()));
+                }
+                Ok(())
+            })
+            .await
+        }));
+    }
+    for (i, task) in tasks.into_iter().enumerate() {
+        let result = task.await.unwrap();
+        assert_eq!(result.is_ok(), i % 7 != 0, "job {i}");
+    }
+    let names: Vec<String> = read(&*store, |txn| txn.secrets_in_region("ap-south-1"))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(names.len(), 50 - 8);
+    assert!(!names.contains(&"conformance/c7".to_string()));
+}
+
+async fn deleting_a_secret_removes_its_versions(store: &dyn Store) {
+    let id = insert_with_versions(store, sample_secret("us-east-1", "conformance/deleted"), &["a"]).await;
+    write(store, move |txn| {
+        txn.set_stages(id, &[("AWSCURRENT".into(), "a".into())])?;
+        txn.delete_secret(id)
+    })
+    .await
+    .unwrap();
+    let (secret, versions) = read(store, move |txn| Ok::<_, StoreError>((txn.secret_by_id(id)?, txn.versions(id)?)))
+        .await
+        .unwrap();
+    assert_eq!(secret, None);
+    assert!(versions.is_empty());
+}
+
+async fn survives_reopening(open: Open<'_>) {
+    let store = open();
+    let id = insert_with_versions(&*store, sample_secret("sa-east-1", "conformance/durable"), &["v"]).await;
+    drop(store);
+    let store = open();
+    let versions = read(&*store, move |txn| txn.versions(id)).await.unwrap();
+    assert_eq!(versions.len(), 1);
+}

@@ -1,0 +1,151 @@
+//! Durable state: the `Store` trait every backend implements.
+//!
+//! Owns persistence and nothing else: no crypto (values arrive sealed), no
+//! AWS semantics. The service reads and writes through transactions:
+//!
+//! * `write` jobs run one at a time on the backend's writer, each inside its
+//!   own savepoint; a backend may commit several jobs together (group
+//!   commit). A job's caller hears back only once its commit is durable.
+//! * `read` jobs run on a pool against committed data.
+//!
+//! Jobs are synchronous closures run off the async runtime: the SQLite
+//! backend runs them on its own threads, a PostgreSQL backend would run them
+//! on a blocking pool. Only this module and its backends know SQL.
+
+pub mod conformance;
+mod rows;
+pub mod sqlite;
+
+pub use rows::*;
+
+use tokio::sync::oneshot;
+
+/// A storage failure. Never carries secret material.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("storage error: {0}")]
+pub struct StoreError(pub String);
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Reads against committed state (or, inside a write job, the job's own
+/// uncommitted state).
+pub trait ReadTxn {
+    fn meta(&self, key: &str) -> StoreResult<Option<String>>;
+    fn secret_by_name(&self, region: &str, name: &str) -> StoreResult<Option<SecretRow>>;
+    fn secret_by_id(&self, id: SecretKey) -> StoreResult<Option<SecretRow>>;
+    /// Every secret in `region`, including those scheduled for deletion,
+    /// oldest first.
+    fn secrets_in_region(&self, region: &str) -> StoreResult<Vec<SecretRow>>;
+    /// A secret's versions with their staging labels, oldest first.
+    fn versions(&self, secret: SecretKey) -> StoreResult<Vec<VersionRow>>;
+    fn sealed_value(&self, secret: SecretKey, version_id: &str)
+    -> StoreResult<Option<SealedValue>>;
+    /// Secrets whose deletion date is at or before `now`.
+    fn secrets_due_for_purge(&self, now: Millis) -> StoreResult<Vec<SecretKey>>;
+    fn access_key(&self, access_key_id: &str) -> StoreResult<Option<AccessKeyRow>>;
+    fn kms_key(&self, key_id: &str) -> StoreResult<Option<KmsKeyRow>>;
+    fn kms_key_by_alias(&self, region: &str, alias: &str) -> StoreResult<Option<KmsKeyRow>>;
+    fn key_materials(&self, key_id: &str) -> StoreResult<Vec<KeyMaterialRow>>;
+}
+
+/// Changes, visible to later reads in the same job and committed with it.
+pub trait WriteTxn: ReadTxn {
+    fn set_meta(&mut self, key: &str, value: &str) -> StoreResult<()>;
+    /// Inserts a secret and returns its new id (`row.id` is ignored).
+    fn insert_secret(&mut self, row: &SecretRow) -> StoreResult<SecretKey>;
+    fn update_secret(&mut self, row: &SecretRow) -> StoreResult<()>;
+    /// Deletes a secret with all its versions and labels.
+    fn delete_secret(&mut self, id: SecretKey) -> StoreResult<()>;
+    /// Inserts a version; its `stages` are ignored (see `set_stages`).
+    fn insert_version(
+        &mut self,
+        secret: SecretKey,
+        version: &VersionRow,
+        value: Option<&SealedValue>,
+    ) -> StoreResult<()>;
+    /// Gives a value to a version that had none (a rotation's AWSPENDING).
+    fn set_version_value(
+        &mut self,
+        secret: SecretKey,
+        version_id: &str,
+        value: &SealedValue,
+    ) -> StoreResult<()>;
+    fn delete_version(&mut self, secret: SecretKey, version_id: &str) -> StoreResult<()>;
+    fn set_version_accessed(
+        &mut self,
+        secret: SecretKey,
+        version_id: &str,
+        day: Millis,
+    ) -> StoreResult<()>;
+    /// Replaces every staging label of a secret: `(label, version_id)`.
+    /// A label may appear once; every version must exist.
+    fn set_stages(&mut self, secret: SecretKey, stages: &[(String, String)]) -> StoreResult<()>;
+    fn insert_access_key(&mut self, row: &AccessKeyRow) -> StoreResult<()>;
+    fn insert_kms_key(&mut self, row: &KmsKeyRow) -> StoreResult<()>;
+    fn insert_key_material(&mut self, row: &KeyMaterialRow) -> StoreResult<()>;
+}
+
+/// Called once the job's transaction has committed durably (`Ok`) or failed
+/// to commit (`Err`).
+pub type Completion = Box<dyn FnOnce(StoreResult<()>) + Send>;
+
+/// What a write job decided: keep or discard its changes, and whom to tell.
+pub struct JobOutcome {
+    pub commit: bool,
+    pub completion: Completion,
+}
+
+pub type WriteJob = Box<dyn FnOnce(&mut dyn WriteTxn) -> JobOutcome + Send>;
+pub type ReadJob = Box<dyn FnOnce(&dyn ReadTxn) + Send>;
+
+/// A storage backend.
+pub trait Store: Send + Sync {
+    /// Queues a write job. The backend must eventually call the job's
+    /// completion exactly once (with an error if the job never ran).
+    fn submit_write(&self, job: WriteJob);
+    /// Queues a read job; the job reports its own result.
+    fn submit_read(&self, job: ReadJob);
+}
+
+/// Runs `f` in a write transaction; resolves once its effects are durable.
+/// If `f` fails, its changes are rolled back and its error returned.
+pub async fn write<T, E, F>(store: &dyn Store, f: F) -> Result<T, E>
+where
+    T: Send + 'static,
+    E: From<StoreError> + Send + 'static,
+    F: FnOnce(&mut dyn WriteTxn) -> Result<T, E> + Send + 'static,
+{
+    let (tx, rx) = oneshot::channel::<Result<T, E>>();
+    store.submit_write(Box::new(move |txn| {
+        let result = f(txn);
+        let commit = result.is_ok();
+        JobOutcome {
+            commit,
+            completion: Box::new(move |durable| {
+                let outcome = match (result, durable) {
+                    (Ok(value), Ok(())) => Ok(value),
+                    (Ok(_), Err(e)) => Err(E::from(e)),
+                    (Err(e), _) => Err(e),
+                };
+                let _ = tx.send(outcome);
+            }),
+        }
+    }));
+    rx.await
+        .unwrap_or_else(|_| Err(E::from(StoreError("the writer stopped".into()))))
+}
+
+/// Runs `f` against committed state.
+pub async fn read<T, E, F>(store: &dyn Store, f: F) -> Result<T, E>
+where
+    T: Send + 'static,
+    E: From<StoreError> + Send + 'static,
+    F: FnOnce(&dyn ReadTxn) -> Result<T, E> + Send + 'static,
+{
+    let (tx, rx) = oneshot::channel::<Result<T, E>>();
+    store.submit_read(Box::new(move |txn| {
+        let _ = tx.send(f(txn));
+    }));
+    rx.await
+        .unwrap_or_else(|_| Err(E::from(StoreError("the reader stopped".into()))))
+}

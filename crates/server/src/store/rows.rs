@@ -1,0 +1,164 @@
+//! The rows the store keeps, shared by every backend and the service.
+//!
+//! Plain data: no behaviour, no SQL. Times are epoch milliseconds. Secret
+//! values only ever appear here sealed (`SealedValue`); names, descriptions
+//! and tags are metadata and stored in clear, as on AWS.
+
+use serde::{Deserialize, Serialize};
+
+/// A secret's internal row id. Never reused (SQLite AUTOINCREMENT).
+pub type SecretKey = i64;
+
+/// Epoch milliseconds.
+pub type Millis = i64;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecretRow {
+    /// 0 until inserted.
+    pub id: SecretKey,
+    pub region: String,
+    pub name: String,
+    pub arn: String,
+    pub description: Option<String>,
+    /// The KMS key as the caller named it; `None` is the default key.
+    pub kms_key_id: Option<String>,
+    pub secret_type: Option<String>,
+    /// `None` until tags were ever set; `Some(empty)` after all were removed.
+    pub tags: Option<Vec<(String, String)>>,
+    pub resource_policy: Option<String>,
+    pub rotation: Option<Rotation>,
+    pub created: Millis,
+    pub last_changed: Millis,
+    /// Midnight UTC of the last read (AWS reports the day only).
+    pub last_accessed: Option<Millis>,
+    /// When DeleteSecret was called (reported as `DeletedDate`).
+    pub deleted: Option<Millis>,
+    /// When the background purge removes it for good.
+    pub deletion_date: Option<Millis>,
+    /// Set on replicated primaries and on replicas.
+    pub primary_region: Option<String>,
+    /// On a primary: its replicas.
+    pub replicas: Vec<Replica>,
+    pub owning_service: Option<String>,
+}
+
+impl SecretRow {
+    pub fn is_scheduled_for_deletion(&self) -> bool {
+        self.deleted.is_some()
+    }
+
+    /// A replica is a read-only copy whose primary lives in another region.
+    pub fn is_replica(&self) -> bool {
+        self.primary_region
+            .as_deref()
+            .is_some_and(|primary| primary != self.region)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rotation {
+    pub enabled: bool,
+    pub lambda_arn: Option<String>,
+    pub automatically_after_days: Option<i64>,
+    pub duration: Option<String>,
+    pub schedule_expression: Option<String>,
+    pub last_rotated: Option<Millis>,
+    pub next_rotation: Option<Millis>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Replica {
+    pub region: String,
+    /// As the caller named it; `None` is the region's default key.
+    pub kms_key_id: Option<String>,
+    pub status: String,
+    pub status_message: Option<String>,
+}
+
+/// A version's metadata. Its value is fetched separately.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionRow {
+    pub version_id: String,
+    pub created: Millis,
+    pub last_accessed: Option<Millis>,
+    /// Staging labels on this version (from the stages table).
+    pub stages: Vec<String>,
+    /// The KMS key (internal id) that wraps this version's data key.
+    pub kms_key_id: Option<String>,
+    /// False for the empty AWSPENDING placeholder RotateSecret creates.
+    pub has_value: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    String,
+    Binary,
+}
+
+/// A secret value as stored: encrypted under a fresh data key, which is
+/// itself wrapped under a KMS key.
+#[derive(Clone, PartialEq)]
+pub struct SealedValue {
+    pub kind: ValueKind,
+    pub kms_key_id: String,
+    pub wrapped_key: Vec<u8>,
+    pub ciphertext: Vec<u8>,
+}
+
+impl std::fmt::Debug for SealedValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SealedValue")
+            .field("kind", &self.kind)
+            .field("kms_key_id", &self.kms_key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A KMS key (only the default `aws/secretsmanager` keys exist so far).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KmsKeyRow {
+    pub key_id: String,
+    pub region: String,
+    pub arn: String,
+    pub alias: Option<String>,
+    pub description: String,
+    pub created: Millis,
+}
+
+/// One generation of a KMS key's material, wrapped under the root key.
+#[derive(Clone, PartialEq)]
+pub struct KeyMaterialRow {
+    pub key_id: String,
+    pub version: u32,
+    pub wrapped: Vec<u8>,
+    pub created: Millis,
+}
+
+impl std::fmt::Debug for KeyMaterialRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyMaterialRow")
+            .field("key_id", &self.key_id)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An access key: the secret half is stored wrapped under the root key.
+#[derive(Clone, PartialEq)]
+pub struct AccessKeyRow {
+    pub access_key_id: String,
+    pub principal_arn: String,
+    pub wrapped_secret: Vec<u8>,
+    pub created: Millis,
+    pub active: bool,
+}
+
+impl std::fmt::Debug for AccessKeyRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessKeyRow")
+            .field("access_key_id", &self.access_key_id)
+            .field("principal_arn", &self.principal_arn)
+            .field("active", &self.active)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,216 @@
+//! The embedded backend: SQLite in WAL mode with `synchronous=FULL`.
+//!
+//! One writer thread owns the only writing connection and commits jobs in
+//! groups: it takes every job already queued (up to `MAX_BATCH`), runs each
+//! in its own savepoint, then commits once — concurrent writers share one
+//! fsync, and an acknowledged write survives a crash or power loss. A small
+//! pool of reader threads serves reads from committed state.
+
+mod schema;
+mod txn;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::{Completion, ReadJob, Store, StoreError, StoreResult, WriteJob};
+use txn::SqliteTxn;
+
+pub use schema::latest_version as latest_schema_version;
+
+/// Jobs committed together at most.
+const MAX_BATCH: usize = 128;
+
+/// The SQLite store. Dropping it stops its threads after queued jobs ran.
+pub struct SqliteStore {
+    writes: Mutex<Sender<WriteJob>>,
+    reads: Mutex<Sender<ReadJob>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    pub fn open(path: &Path, readers: usize, now_ms: i64) -> StoreResult<SqliteStore> {
+        let mut writer = connect(path, false)?;
+        schema::migrate(&mut writer, now_ms)?;
+
+        let (write_tx, write_rx) = mpsc::channel::<WriteJob>();
+        thread::Builder::new()
+            .name("tresor-sqlite-writer".into())
+            .spawn(move || writer_loop(writer, write_rx))
+            .map_err(|e| StoreError(format!("cannot start the writer thread: {e}")))?;
+
+        let (read_tx, read_rx) = mpsc::channel::<ReadJob>();
+        let read_rx = Arc::new(Mutex::new(read_rx));
+        for i in 0..readers.max(1) {
+            let conn = connect(path, true)?;
+            let rx = Arc::clone(&read_rx);
+            thread::Builder::new()
+                .name(format!("tresor-sqlite-reader-{i}"))
+                .spawn(move || reader_loop(conn, rx))
+                .map_err(|e| StoreError(format!("cannot start a reader thread: {e}")))?;
+        }
+        Ok(SqliteStore {
+            writes: Mutex::new(write_tx),
+            reads: Mutex::new(read_tx),
+        })
+    }
+}
+
+fn connect(path: &Path, read_only: bool) -> StoreResult<Connection> {
+    let err = |e: rusqlite::Error| StoreError(format!("{}: {e}", path.display()));
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let conn = Connection::open_with_flags(path, flags).map_err(err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(err)?;
+    if !read_only {
+        // WAL + FULL: every commit is fsynced before we acknowledge it.
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(err)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError(format!("cannot enable WAL mode (got {mode})")));
+        }
+    }
+    conn.execute_batch(
+        "PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA secure_delete = ON;",
+    )
+    .map_err(err)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+impl Store for SqliteStore {
+    fn submit_write(&self, job: WriteJob) {
+        let sender = self.writes.lock().unwrap_or_else(|p| p.into_inner());
+        if let Err(mpsc::SendError(job)) = sender.send(job) {
+            // The writer is gone: run the job against nothing so that its
+            // caller hears an error rather than waiting for ever.
+            drop(job);
+        }
+    }
+
+    fn submit_read(&self, job: ReadJob) {
+        let sender = self.reads.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = sender.send(job);
+    }
+}
+
+fn writer_loop(conn: Connection, jobs: Receiver<WriteJob>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        commit_batch(&conn, batch);
+    }
+}
+
+/// Runs each job in its own savepoint and commits them together.
+fn commit_batch(conn: &Connection, batch: Vec<WriteJob>) {
+    let mut completions: Vec<Completion> = Vec::with_capacity(batch.len());
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        // Jobs never ran; dropping them drops their senders, so callers see
+        // an error. (`Completion`s exist only once a job has run.)
+        tracing::error!(error = %e, "cannot begin a write transaction");
+        return;
+    }
+    for job in batch {
+        if conn.execute_batch("SAVEPOINT job").is_err() {
+            continue;
+        }
+        let mut txn = SqliteTxn { conn };
+        match catch_unwind(AssertUnwindSafe(|| job(&mut txn))) {
+            Ok(outcome) => {
+                let step = if outcome.commit {
+                    "RELEASE job"
+                } else {
+                    "ROLLBACK TO job; RELEASE job"
+                };
+                match conn.execute_batch(step) {
+                    Ok(()) => completions.push(outcome.completion),
+                    Err(e) => (outcome.completion)(Err(StoreError(e.to_string()))),
+                }
+            }
+            Err(_) => {
+                // A panicking job's caller sees "the writer stopped" through
+                // its dropped sender; its changes are undone here.
+                tracing::error!("a write job panicked; its changes were rolled back");
+                let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+            }
+        }
+    }
+    let result = conn.execute_batch("COMMIT").map_err(|e| {
+        let _ = conn.execute_batch("ROLLBACK");
+        tracing::error!(error = %e, "commit failed; the batch was rolled back");
+        StoreError(format!("commit failed: {e}"))
+    });
+    for completion in completions {
+        completion(result.clone());
+    }
+}
+
+fn reader_loop(conn: Connection, jobs: Arc<Mutex<Receiver<ReadJob>>>) {
+    loop {
+        let job = {
+            let rx = jobs.lock().unwrap_or_else(|p| p.into_inner());
+            match rx.recv() {
+                Ok(job) => job,
+                Err(_) => return,
+            }
+        };
+        // A read job sees one consistent snapshot.
+        if conn.execute_batch("BEGIN").is_err() {
+            continue;
+        }
+        let txn = SqliteTxn { conn: &conn };
+        if catch_unwind(AssertUnwindSafe(|| job(&txn))).is_err() {
+            tracing::error!("a read job panicked");
+        }
+        let _ = conn.execute_batch("COMMIT");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::conformance;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn passes_the_store_conformance_suite() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tresor.db");
+        let open = || -> Arc<dyn Store> { Arc::new(SqliteStore::open(&path, 2, 0).unwrap()) };
+        conformance::run_all(&open).await;
+    }
+
+    #[test]
+    fn refuses_a_database_from_a_newer_release() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tresor.db");
+        drop(SqliteStore::open(&path, 1, 0).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.execute(
+            "INSERT INTO schema_migrations (version, name, applied_ms) VALUES (999, 'future', 0)",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        let err = SqliteStore::open(&path, 1, 0).err().expect("refused");
+        assert!(err.0.contains("newer than this build"), "{err}");
+    }
+}

@@ -1,0 +1,521 @@
+//! `ReadTxn` / `WriteTxn` over one SQLite connection.
+//!
+//! The only place that maps rows to SQL. Statements are prepared once per
+//! connection (`prepare_cached`). Whether a transaction is open is the
+//! caller's business (the writer and reader loops).
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::store::*;
+
+pub struct SqliteTxn<'c> {
+    pub conn: &'c Connection,
+}
+
+fn err(e: rusqlite::Error) -> StoreError {
+    StoreError(e.to_string())
+}
+
+fn json_err(e: serde_json::Error) -> StoreError {
+    StoreError(format!("corrupt JSON column: {e}"))
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> StoreResult<String> {
+    serde_json::to_string(v).map_err(json_err)
+}
+
+fn opt_json<T: serde::Serialize>(v: &Option<T>) -> StoreResult<Option<String>> {
+    v.as_ref().map(to_json).transpose()
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(s: Option<String>) -> StoreResult<Option<T>> {
+    s.map(|s| serde_json::from_str(&s).map_err(json_err))
+        .transpose()
+}
+
+const SECRET_COLUMNS: &str = "id, region, name, arn, description, kms_key_id, secret_type, tags, \
+     resource_policy, rotation, created_ms, last_changed_ms, last_accessed_ms, deleted_ms, \
+     deletion_ms, primary_region, replicas, owning_service";
+
+/// Raw row; JSON columns are decoded outside rusqlite's closure so their
+/// errors keep their own message.
+struct RawSecret {
+    row: SecretRow,
+    tags: Option<String>,
+    rotation: Option<String>,
+    replicas: String,
+}
+
+fn raw_secret(r: &Row) -> rusqlite::Result<RawSecret> {
+    Ok(RawSecret {
+        row: SecretRow {
+            id: r.get(0)?,
+            region: r.get(1)?,
+            name: r.get(2)?,
+            arn: r.get(3)?,
+            description: r.get(4)?,
+            kms_key_id: r.get(5)?,
+            secret_type: r.get(6)?,
+            tags: None,
+            resource_policy: r.get(8)?,
+            rotation: None,
+            created: r.get(10)?,
+            last_changed: r.get(11)?,
+            last_accessed: r.get(12)?,
+            deleted: r.get(13)?,
+            deletion_date: r.get(14)?,
+            primary_region: r.get(15)?,
+            replicas: Vec::new(),
+            owning_service: r.get(17)?,
+        },
+        tags: r.get(7)?,
+        rotation: r.get(9)?,
+        replicas: r.get(16)?,
+    })
+}
+
+fn decode_secret(raw: RawSecret) -> StoreResult<SecretRow> {
+    let mut row = raw.row;
+    row.tags = from_json(raw.tags)?;
+    row.rotation = from_json(raw.rotation)?;
+    row.replicas = serde_json::from_str(&raw.replicas).map_err(json_err)?;
+    Ok(row)
+}
+
+fn kind_code(kind: ValueKind) -> i64 {
+    match kind {
+        ValueKind::String => 0,
+        ValueKind::Binary => 1,
+    }
+}
+
+fn kind_from_code(code: i64) -> StoreResult<ValueKind> {
+    match code {
+        0 => Ok(ValueKind::String),
+        1 => Ok(ValueKind::Binary),
+        other => Err(StoreError(format!("unknown value kind {other}"))),
+    }
+}
+
+fn kms_key(r: &Row) -> rusqlite::Result<KmsKeyRow> {
+    Ok(KmsKeyRow {
+        key_id: r.get(0)?,
+        region: r.get(1)?,
+        arn: r.get(2)?,
+        alias: r.get(3)?,
+        description: r.get(4)?,
+        created: r.get(5)?,
+    })
+}
+
+impl SqliteTxn<'_> {
+    fn secrets_where(&self, clause: &str, args: &[&dyn rusqlite::ToSql]) -> StoreResult<Vec<SecretRow>> {
+        let sql = format!("SELECT {SECRET_COLUMNS} FROM secrets WHERE {clause}");
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(err)?;
+        let raws = stmt
+            .query_map(args, raw_secret)
+            .map_err(err)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(err)?;
+        raws.into_iter().map(decode_secret).collect()
+    }
+}
+
+impl ReadTxn for SqliteTxn<'_> {
+    fn meta(&self, key: &str) -> StoreResult<Option<String>> {
+        self.conn
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")
+            .map_err(err)?
+            .query_row([key], |r| r.get(0))
+            .optional()
+            .map_err(err)
+    }
+
+    fn secret_by_name(&self, region: &str, name: &str) -> StoreResult<Option<SecretRow>> {
+        Ok(self
+            .secrets_where("region = ?1 AND name = ?2", &[&region, &name])?
+            .pop())
+    }
+
+    fn secret_by_id(&self, id: SecretKey) -> StoreResult<Option<SecretRow>> {
+        Ok(self.secrets_where("id = ?1", &[&id])?.pop())
+    }
+
+    fn secrets_in_region(&self, region: &str) -> StoreResult<Vec<SecretRow>> {
+        self.secrets_where("region = ?1 ORDER BY created_ms, id", &[&region])
+    }
+
+    fn versions(&self, secret: SecretKey) -> StoreResult<Vec<VersionRow>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT version_id, created_ms, last_accessed_ms, kms_key_id, value_kind IS NOT NULL
+                 FROM versions WHERE secret_id = ?1 ORDER BY created_ms, rowid",
+            )
+            .map_err(err)?;
+        let mut versions = stmt
+            .query_map([secret], |r| {
+                Ok(VersionRow {
+                    version_id: r.get(0)?,
+                    created: r.get(1)?,
+                    last_accessed: r.get(2)?,
+                    stages: Vec::new(),
+                    kms_key_id: r.get(3)?,
+                    has_value: r.get(4)?,
+                })
+            })
+            .map_err(err)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(err)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT stage, version_id FROM stages WHERE secret_id = ?1 ORDER BY stage")
+            .map_err(err)?;
+        let stages = stmt
+            .query_map([secret], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(err)?;
+        for stage in stages {
+            let (stage, version_id) = stage.map_err(err)?;
+            if let Some(v) = versions.iter_mut().find(|v| v.version_id == version_id) {
+                v.stages.push(stage);
+            }
+        }
+        Ok(versions)
+    }
+
+    fn sealed_value(&self, secret: SecretKey, version_id: &str) -> StoreResult<Option<SealedValue>> {
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT value_kind, kms_key_id, wrapped_key, ciphertext FROM versions
+                 WHERE secret_id = ?1 AND version_id = ?2 AND value_kind IS NOT NULL",
+            )
+            .map_err(err)?
+            .query_row(params![secret, version_id], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                    r.get::<_, Vec<u8>>(3)?,
+                ))
+            })
+            .optional()
+            .map_err(err)?;
+        row.map(|(kind, kms_key_id, wrapped_key, ciphertext)| {
+            Ok(SealedValue {
+                kind: kind_from_code(kind)?,
+                kms_key_id,
+                wrapped_key,
+                ciphertext,
+            })
+        })
+        .transpose()
+    }
+
+    fn secrets_due_for_purge(&self, now: Millis) -> StoreResult<Vec<SecretKey>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM secrets WHERE deletion_ms IS NOT NULL AND deletion_ms <= ?1")
+            .map_err(err)?;
+        stmt.query_map([now], |r| r.get(0))
+            .map_err(err)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(err)
+    }
+
+    fn access_key(&self, access_key_id: &str) -> StoreResult<Option<AccessKeyRow>> {
+        self.conn
+            .prepare_cached(
+                "SELECT access_key_id, principal_arn, wrapped_secret, created_ms, active
+                 FROM access_keys WHERE access_key_id = ?1",
+            )
+            .map_err(err)?
+            .query_row([access_key_id], |r| {
+                Ok(AccessKeyRow {
+                    access_key_id: r.get(0)?,
+                    principal_arn: r.get(1)?,
+                    wrapped_secret: r.get(2)?,
+                    created: r.get(3)?,
+                    active: r.get(4)?,
+                })
+            })
+            .optional()
+            .map_err(err)
+    }
+
+    fn kms_key(&self, key_id: &str) -> StoreResult<Option<KmsKeyRow>> {
+        self.conn
+            .prepare_cached(
+                "SELECT key_id, region, arn, alias, description, created_ms FROM kms_keys WHERE key_id = ?1",
+            )
+            .map_err(err)?
+            .query_row([key_id], kms_key)
+            .optional()
+            .map_err(err)
+    }
+
+    fn kms_key_by_alias(&self, region: &str, alias: &str) -> StoreResult<Option<KmsKeyRow>> {
+        self.conn
+            .prepare_cached(
+                "SELECT key_id, region, arn, alias, description, created_ms FROM kms_keys
+                 WHERE region = ?1 AND alias = ?2",
+            )
+            .map_err(err)?
+            .query_row([region, alias], kms_key)
+            .optional()
+            .map_err(err)
+    }
+
+    fn key_materials(&self, key_id: &str) -> StoreResult<Vec<KeyMaterialRow>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT key_id, version, wrapped, created_ms FROM kms_key_material
+                 WHERE key_id = ?1 ORDER BY version",
+            )
+            .map_err(err)?;
+        stmt.query_map([key_id], |r| {
+            Ok(KeyMaterialRow {
+                key_id: r.get(0)?,
+                version: r.get(1)?,
+                wrapped: r.get(2)?,
+                created: r.get(3)?,
+            })
+        })
+        .map_err(err)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(err)
+    }
+}
+
+impl WriteTxn for SqliteTxn<'_> {
+    fn set_meta(&mut self, key: &str, value: &str) -> StoreResult<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .map_err(err)?
+            .execute([key, value])
+            .map_err(err)?;
+        Ok(())
+    }
+
+    fn insert_secret(&mut self, s: &SecretRow) -> StoreResult<SecretKey> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO secrets (region, name, arn, description, kms_key_id, secret_type, tags,
+                     resource_policy, rotation, created_ms, last_changed_ms, last_accessed_ms,
+                     deleted_ms, deletion_ms, primary_region, replicas, owning_service)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            )
+            .map_err(err)?
+            .execute(params![
+                s.region,
+                s.name,
+                s.arn,
+                s.description,
+                s.kms_key_id,
+                s.secret_type,
+                opt_json(&s.tags)?,
+                s.resource_policy,
+                opt_json(&s.rotation)?,
+                s.created,
+                s.last_changed,
+                s.last_accessed,
+                s.deleted,
+                s.deletion_date,
+                s.primary_region,
+                to_json(&s.replicas)?,
+                s.owning_service,
+            ])
+            .map_err(err)?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn update_secret(&mut self, s: &SecretRow) -> StoreResult<()> {
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE secrets SET region = ?2, name = ?3, arn = ?4, description = ?5,
+                     kms_key_id = ?6, secret_type = ?7, tags = ?8, resource_policy = ?9,
+                     rotation = ?10, created_ms = ?11, last_changed_ms = ?12,
+                     last_accessed_ms = ?13, deleted_ms = ?14, deletion_ms = ?15,
+                     primary_region = ?16, replicas = ?17, owning_service = ?18
+                 WHERE id = ?1",
+            )
+            .map_err(err)?
+            .execute(params![
+                s.id,
+                s.region,
+                s.name,
+                s.arn,
+                s.description,
+                s.kms_key_id,
+                s.secret_type,
+                opt_json(&s.tags)?,
+                s.resource_policy,
+                opt_json(&s.rotation)?,
+                s.created,
+                s.last_changed,
+                s.last_accessed,
+                s.deleted,
+                s.deletion_date,
+                s.primary_region,
+                to_json(&s.replicas)?,
+                s.owning_service,
+            ])
+            .map_err(err)?;
+        if changed != 1 {
+            return Err(StoreError(format!("secret {} does not exist", s.id)));
+        }
+        Ok(())
+    }
+
+    fn delete_secret(&mut self, id: SecretKey) -> StoreResult<()> {
+        // Labels first: their foreign key points at versions.
+        for sql in [
+            "DELETE FROM stages WHERE secret_id = ?1",
+            "DELETE FROM versions WHERE secret_id = ?1",
+            "DELETE FROM secrets WHERE id = ?1",
+        ] {
+            self.conn
+                .prepare_cached(sql)
+                .map_err(err)?
+                .execute([id])
+                .map_err(err)?;
+        }
+        Ok(())
+    }
+
+    fn insert_version(
+        &mut self,
+        secret: SecretKey,
+        v: &VersionRow,
+        value: Option<&SealedValue>,
+    ) -> StoreResult<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO versions (secret_id, version_id, created_ms, last_accessed_ms,
+                     value_kind, kms_key_id, wrapped_key, ciphertext)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .map_err(err)?
+            .execute(params![
+                secret,
+                v.version_id,
+                v.created,
+                v.last_accessed,
+                value.map(|s| kind_code(s.kind)),
+                value.map(|s| &s.kms_key_id).or(v.kms_key_id.as_ref()),
+                value.map(|s| &s.wrapped_key),
+                value.map(|s| &s.ciphertext),
+            ])
+            .map_err(err)?;
+        Ok(())
+    }
+
+    fn set_version_value(
+        &mut self,
+        secret: SecretKey,
+        version_id: &str,
+        value: &SealedValue,
+    ) -> StoreResult<()> {
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE versions SET value_kind = ?3, kms_key_id = ?4, wrapped_key = ?5, ciphertext = ?6
+                 WHERE secret_id = ?1 AND version_id = ?2",
+            )
+            .map_err(err)?
+            .execute(params![
+                secret,
+                version_id,
+                kind_code(value.kind),
+                value.kms_key_id,
+                value.wrapped_key,
+                value.ciphertext
+            ])
+            .map_err(err)?;
+        if changed != 1 {
+            return Err(StoreError(format!("version {version_id} does not exist")));
+        }
+        Ok(())
+    }
+
+    fn delete_version(&mut self, secret: SecretKey, version_id: &str) -> StoreResult<()> {
+        for sql in [
+            "DELETE FROM stages WHERE secret_id = ?1 AND version_id = ?2",
+            "DELETE FROM versions WHERE secret_id = ?1 AND version_id = ?2",
+        ] {
+            self.conn
+                .prepare_cached(sql)
+                .map_err(err)?
+                .execute(params![secret, version_id])
+                .map_err(err)?;
+        }
+        Ok(())
+    }
+
+    fn set_version_accessed(&mut self, secret: SecretKey, version_id: &str, day: Millis) -> StoreResult<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE versions SET last_accessed_ms = ?3 WHERE secret_id = ?1 AND version_id = ?2",
+            )
+            .map_err(err)?
+            .execute(params![secret, version_id, day])
+            .map_err(err)?;
+        Ok(())
+    }
+
+    fn set_stages(&mut self, secret: SecretKey, stages: &[(String, String)]) -> StoreResult<()> {
+        self.conn
+            .prepare_cached("DELETE FROM stages WHERE secret_id = ?1")
+            .map_err(err)?
+            .execute([secret])
+            .map_err(err)?;
+        let mut insert = self
+            .conn
+            .prepare_cached("INSERT INTO stages (secret_id, stage, version_id) VALUES (?1, ?2, ?3)")
+            .map_err(err)?;
+        for (stage, version_id) in stages {
+            insert.execute(params![secret, stage, version_id]).map_err(err)?;
+        }
+        Ok(())
+    }
+
+    fn insert_access_key(&mut self, k: &AccessKeyRow) -> StoreResult<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO access_keys (access_key_id, principal_arn, wrapped_secret, created_ms, active)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .map_err(err)?
+            .execute(params![k.access_key_id, k.principal_arn, k.wrapped_secret, k.created, k.active])
+            .map_err(err)?;
+        Ok(())
+    }
+
+    fn insert_kms_key(&mut self, k: &KmsKeyRow) -> StoreResult<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO kms_keys (key_id, region, arn, alias, description, created_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .map_err(err)?
+            .execute(params![k.key_id, k.region, k.arn, k.alias, k.description, k.created])
+            .map_err(err)?;
+        Ok(())
+    }
+
+    fn insert_key_material(&mut self, m: &KeyMaterialRow) -> StoreResult<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO kms_key_material (key_id, version, wrapped, created_ms) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .map_err(err)?
+            .execute(params![m.key_id, m.version, m.wrapped, m.created])
+            .map_err(err)?;
+        Ok(())
+    }
+}
