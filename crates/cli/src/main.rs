@@ -1,1 +1,28 @@
-fn main(){}
+//! `tresor`: the one binary.
+//!
+//! Subcommands parse their flags and config file into the server's typed
+//! `Config`, then hand over to the library. Only `main` uses `anyhow`.
+
+mod server_cmd;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "tresor", version, about = "A self-hosted secrets manager that speaks the AWS Secrets Manager API")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the Tresor server.
+    Server(server_cmd::ServerArgs),
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Server(args) => server_cmd::run(args),
+    }
+}

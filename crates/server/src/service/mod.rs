@@ -37,6 +37,7 @@ use crate::kms::Keyring;
 use crate::store::{self, ReadTxn, Store, WriteTxn};
 
 pub use delete::purge_due;
+pub use errors::internal as internal_error;
 
 /// Who is calling, where, and under which request id.
 #[derive(Debug, Clone)]

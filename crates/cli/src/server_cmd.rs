@@ -1,0 +1,211 @@
+//! `tresor server`: flags and the TOML config file → `Config`, then serve.
+//!
+//! Flags override the file. Unknown keys in the file are errors. `--dev`
+//! serves from a throwaway data directory with fixed, printed credentials.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use serde::Deserialize;
+use tresor_server::{Config, DEFAULT_PORT, DEFAULT_REGION, DevCredentials, Server, TlsFiles};
+use tresor_wire::dto::SecretString;
+
+const DEFAULT_DEV_ACCESS_KEY_ID: &str = "AKIATRESORDEVEXAMPLE";
+const DEFAULT_DEV_SECRET_ACCESS_KEY: &str = "tresor/dev/secret/access/key/NOT/SECRET";
+
+#[derive(Args, Debug)]
+pub struct ServerArgs {
+    /// TOML configuration file (same settings as the flags).
+    #[arg(long, env = "TRESOR_CONFIG")]
+    config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8737].
+    #[arg(long, env = "TRESOR_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// Data directory [default: ./tresor-data].
+    #[arg(long, env = "TRESOR_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Default region [default: us-east-1].
+    #[arg(long)]
+    region: Option<String>,
+    /// Serve only these regions (comma-separated); default: any region.
+    #[arg(long, value_delimiter = ',')]
+    regions: Option<Vec<String>>,
+    /// 12-digit account id, fixed when the data directory is created.
+    #[arg(long)]
+    account_id: Option<String>,
+    /// TLS certificate chain (PEM).
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Allowed clock skew of signed requests, in seconds [default: 300].
+    #[arg(long)]
+    clock_skew_seconds: Option<u64>,
+    /// Development mode: throwaway data directory, fixed credentials.
+    #[arg(long)]
+    dev: bool,
+    /// Access key id in development mode.
+    #[arg(long, env = "TRESOR_DEV_ACCESS_KEY_ID", requires = "dev")]
+    dev_access_key_id: Option<String>,
+    /// Secret access key in development mode.
+    #[arg(long, env = "TRESOR_DEV_SECRET_ACCESS_KEY", requires = "dev", hide_env_values = true)]
+    dev_secret_access_key: Option<String>,
+    /// Log level: error, warn, info, debug, trace [default: info].
+    #[arg(long)]
+    log_level: Option<String>,
+    /// Log format.
+    #[arg(long, value_parser = ["human", "json"])]
+    log_format: Option<String>,
+}
+
+/// The config file: the same settings as the flags.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    region: Option<String>,
+    regions: Option<Vec<String>>,
+    account_id: Option<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    clock_skew_seconds: Option<u64>,
+    purge_interval_seconds: Option<u64>,
+    log_level: Option<String>,
+    log_format: Option<String>,
+}
+
+fn load_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("invalid configuration file {}", path.display()))
+}
+
+pub fn run(args: ServerArgs) -> anyhow::Result<()> {
+    let file = match &args.config {
+        Some(path) => load_file(path)?,
+        None => FileConfig::default(),
+    };
+    crate::server_cmd::init_logging(
+        args.log_level.as_deref().or(file.log_level.as_deref()).unwrap_or("info"),
+        args.log_format.as_deref().or(file.log_format.as_deref()).unwrap_or("human"),
+    )?;
+    let listen = args
+        .listen
+        .or(file.listen)
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT)));
+
+    // Kept alive until the server stops; removed on drop.
+    let mut throwaway = None;
+    let data_dir = if args.dev {
+        if args.data_dir.is_some() || file.data_dir.is_some() {
+            bail!("--dev serves from a throwaway data directory; drop --data-dir / data_dir");
+        }
+        let dir = tempfile::Builder::new().prefix("tresor-dev-").tempdir()?;
+        let path = dir.path().to_path_buf();
+        throwaway = Some(dir);
+        path
+    } else {
+        args.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from("tresor-data"))
+    };
+
+    let mut config = Config::new(data_dir);
+    config.account_id = args.account_id.or(file.account_id);
+    if args.dev && config.account_id.is_none() {
+        config.account_id = Some("000000000000".to_string());
+    }
+    config.default_region = args.region.or(file.region).unwrap_or_else(|| DEFAULT_REGION.to_string());
+    config.allowed_regions = args.regions.or(file.regions);
+    if let Some(secs) = args.clock_skew_seconds.or(file.clock_skew_seconds) {
+        config.clock_skew = Duration::from_secs(secs);
+    }
+    if let Some(secs) = file.purge_interval_seconds {
+        config.purge_interval = Duration::from_secs(secs.max(1));
+    }
+    config.tls = match (args.tls_cert.or(file.tls_cert), args.tls_key.or(file.tls_key)) {
+        (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+        (None, None) => None,
+        _ => bail!("TLS needs both a certificate (tls_cert) and a key (tls_key)"),
+    };
+    if args.dev {
+        config.dev_credentials = Some(DevCredentials {
+            access_key_id: args
+                .dev_access_key_id
+                .unwrap_or_else(|| DEFAULT_DEV_ACCESS_KEY_ID.to_string()),
+            secret_access_key: SecretString::new(
+                args.dev_secret_access_key
+                    .unwrap_or_else(|| DEFAULT_DEV_SECRET_ACCESS_KEY.to_string()),
+            ),
+        });
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(serve(config, listen))?;
+    drop(throwaway);
+    Ok(())
+}
+
+async fn serve(config: Config, listen: SocketAddr) -> anyhow::Result<()> {
+    let scheme = if config.tls.is_some() { "https" } else { "http" };
+    let dev = config.dev_credentials.is_some();
+    let data_dir = config.data_dir.clone();
+    let region = config.default_region.clone();
+    let server = Server::open(config).await?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let endpoint = format!("{scheme}://{}", listener.local_addr()?);
+    if let Some(key) = server.new_admin_key() {
+        if dev {
+            println!("DEVELOPMENT MODE — INSECURE: throwaway data, fixed well-known credentials.");
+        } else {
+            println!(
+                "Initialised {} (account {}). Administrator credentials, shown once and saved to {}:",
+                data_dir.display(),
+                server.account_id(),
+                data_dir.join(tresor_server::init::ADMIN_CREDENTIALS_FILE).display()
+            );
+        }
+        println!();
+        println!("  export AWS_ENDPOINT_URL={endpoint}");
+        println!("  export AWS_ACCESS_KEY_ID={}", key.access_key_id);
+        println!("  export AWS_SECRET_ACCESS_KEY={}", key.secret_access_key.as_str());
+        println!("  export AWS_DEFAULT_REGION={region}");
+        println!();
+    }
+    tracing::info!(endpoint = %endpoint, data_dir = %data_dir.display(), account = server.account_id(), "Tresor is serving");
+    server.serve(listener, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).expect("a SIGTERM handler can be installed");
+    let mut int = signal(SignalKind::interrupt()).expect("a SIGINT handler can be installed");
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+pub fn init_logging(level: &str, format: &str) -> anyhow::Result<()> {
+    use tracing_subscriber::filter::LevelFilter;
+    let level: LevelFilter = level
+        .parse()
+        .with_context(|| format!("unknown log level {level:?}"))?;
+    let builder = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    match format {
+        "json" => builder.json().init(),
+        _ => builder.init(),
+    }
+    Ok(())
+}

@@ -1,0 +1,178 @@
+//! Authentication: every request's SigV4 signature, before anything else.
+//!
+//! Owns the checks around the pure verifier in `tresor_wire::sigv4`: which
+//! services and regions we serve, the clock window, looking up the access
+//! key, and caching derived signing keys. Authorisation (policies) comes
+//! with the access-control issue; until then every valid key acts as the
+//! account administrator.
+
+pub mod access_keys;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tresor_wire::operation::target_service;
+use tresor_wire::sigv4::{self, SigningKey};
+use tresor_wire::{AwsError, ErrorCode, Service as AwsService};
+
+use crate::clock::Clock;
+use access_keys::AccessKeys;
+
+/// Derived signing keys kept at most (they change daily per key/region).
+const SIGNING_KEY_CACHE: usize = 10_000;
+
+/// Who a verified request comes from, and where it is addressed.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub access_key_id: String,
+    pub principal_arn: String,
+    pub region: String,
+    pub service: AwsService,
+}
+
+pub struct Authenticator {
+    keys: AccessKeys,
+    clock: Arc<dyn Clock>,
+    skew_secs: i64,
+    allowed_regions: Option<Vec<String>>,
+    signing_keys: Mutex<HashMap<(String, String, String, String), SigningKey>>,
+}
+
+/// Region names as AWS spells them: `us-east-1`, `eu-central-2`, …
+pub fn is_valid_region(region: &str) -> bool {
+    let Some((prefix, number)) = region.rsplit_once('-') else {
+        return false;
+    };
+    !number.is_empty()
+        && number.bytes().all(|b| b.is_ascii_digit())
+        && prefix
+            .split('-')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase()))
+}
+
+impl Authenticator {
+    pub fn new(
+        keys: AccessKeys,
+        clock: Arc<dyn Clock>,
+        skew_secs: i64,
+        allowed_regions: Option<Vec<String>>,
+    ) -> Authenticator {
+        Authenticator {
+            keys,
+            clock,
+            skew_secs,
+            allowed_regions,
+            signing_keys: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Verifies the request's signature and says who sent it.
+    pub async fn authenticate(
+        &self,
+        parts: &http::request::Parts,
+        body: &[u8],
+    ) -> Result<Caller, AwsError> {
+        let presented = sigv4::inspect(parts, body)?;
+        let credential = &presented.credential;
+
+        let Some(service) = AwsService::from_signing_name(&credential.service) else {
+            let expected = parts
+                .headers
+                .get("x-amz-target")
+                .and_then(|t| t.to_str().ok())
+                .and_then(target_service)
+                .unwrap_or(AwsService::SecretsManager);
+            return Err(sigv4::wrong_service(expected.signing_name()));
+        };
+        if let Some(target) = parts.headers.get("x-amz-target").and_then(|t| t.to_str().ok())
+            && let Some(addressed) = target_service(target)
+            && addressed != service
+        {
+            return Err(sigv4::wrong_service(addressed.signing_name()));
+        }
+        if !is_valid_region(&credential.region)
+            || self
+                .allowed_regions
+                .as_ref()
+                .is_some_and(|allowed| !allowed.contains(&credential.region))
+        {
+            return Err(sigv4::wrong_region(&credential.region));
+        }
+        sigv4::check_clock(&presented.amz_date, self.clock.now_ms() / 1000, self.skew_secs)?;
+
+        let known = self
+            .keys
+            .lookup(&credential.access_key_id)
+            .await
+            .map_err(|e| crate::service::internal_error("access key lookup", &e))?
+            .ok_or_else(|| {
+                AwsError::new(
+                    ErrorCode::UnrecognizedClientException,
+                    "The security token included in the request is invalid.",
+                )
+            })?;
+        if presented.security_token.is_some() {
+            // Only long-term keys exist until STS arrives; a session token
+            // belongs to no key of ours.
+            return Err(AwsError::new(
+                ErrorCode::UnrecognizedClientException,
+                "The security token included in the request is invalid.",
+            ));
+        }
+        let key = self.signing_key(
+            &credential.access_key_id,
+            &known.secret,
+            &credential.date,
+            &credential.region,
+            &credential.service,
+        );
+        sigv4::verify(&presented, parts, body, &key)?;
+        Ok(Caller {
+            access_key_id: credential.access_key_id.clone(),
+            principal_arn: known.principal_arn,
+            region: credential.region.clone(),
+            service,
+        })
+    }
+
+    fn signing_key(
+        &self,
+        access_key_id: &str,
+        secret: &[u8],
+        date: &str,
+        region: &str,
+        service: &str,
+    ) -> SigningKey {
+        let cache_key = (
+            access_key_id.to_string(),
+            date.to_string(),
+            region.to_string(),
+            service.to_string(),
+        );
+        let mut cache = self.signing_keys.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(k) = cache.get(&cache_key) {
+            return k.clone();
+        }
+        if cache.len() >= SIGNING_KEY_CACHE {
+            cache.clear();
+        }
+        let key = sigv4::signing_key(secret, date, region, service);
+        cache.insert(cache_key, key.clone());
+        key
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_names() {
+        for ok in ["us-east-1", "eu-central-2", "ap-southeast-10", "us-gov-west-1"] {
+            assert!(is_valid_region(ok), "{ok}");
+        }
+        for bad in ["", "us", "us-east", "US-EAST-1", "us-east-1a", "-1", "us--east-1", "us_east-1"] {
+            assert!(!is_valid_region(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! The awsJson 1.1 endpoint: `POST /` with `X-Amz-Target`.
+//!
+//! Owns the order every API request goes through: buffer the body (capped),
+//! authenticate (SigV4) before reading anything else, route by target,
+//! let the service run the operation, and answer in AWS's shape — with
+//! `x-amzn-RequestId` on every response, success or error.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::response::Response;
+use http::{HeaderValue, StatusCode};
+use tresor_wire::operation::{TargetError, parse_target};
+use tresor_wire::{AwsError, ErrorCode, Operation};
+
+use super::AppState;
+use crate::service::Ctx;
+
+/// Largest request body accepted. Secret values are at most 64 KiB; base64
+/// and JSON around them stay well below this.
+pub const MAX_BODY: usize = 1024 * 1024;
+/// A client has this long to send its body.
+const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+
+const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+
+pub async fn handle(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let outcome = match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await {
+        Err(_) => Err(AwsError::new(ErrorCode::SerializationException, "Timed out reading the request body.")),
+        Ok(Err(_)) => Err(AwsError::new(
+            ErrorCode::RequestEntityTooLargeException,
+            format!("The request body must be at most {MAX_BODY} bytes."),
+        )),
+        Ok(Ok(body)) => dispatch(&state, &parts, &body, &request_id).await,
+    };
+    let (status, body, operation, principal, error) = match outcome {
+        Ok((op, principal, body)) => (StatusCode::OK, body, Some(op), Some(principal), None),
+        Err(e) => (
+            StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
+            e.to_json(),
+            None,
+            None,
+            Some(e.code),
+        ),
+    };
+    tracing::info!(
+        request_id = %request_id,
+        peer = %peer,
+        operation = operation.map(|o| o.name()).unwrap_or("-"),
+        principal = principal.as_deref().unwrap_or("-"),
+        status = status.as_u16(),
+        error = error.map(|e| e.as_str()).unwrap_or("-"),
+        latency_us = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        headers.insert("x-amzn-RequestId", v);
+    }
+    response
+}
+
+/// Authenticates, routes and runs one request.
+async fn dispatch(
+    state: &Arc<AppState>,
+    parts: &http::request::Parts,
+    body: &bytes::Bytes,
+    request_id: &str,
+) -> Result<(Operation, String, Vec<u8>), AwsError> {
+    let caller = state.auth.authenticate(parts, body).await?;
+    let target = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|t| t.to_str().ok())
+        .unwrap_or_default();
+    let op = parse_target(target).map_err(|e| {
+        let message = match e {
+            TargetError::Malformed | TargetError::UnknownService => "The X-Amz-Target header does not name an operation.",
+            TargetError::UnknownOperation => "The operation named by X-Amz-Target does not exist.",
+        };
+        AwsError::new(ErrorCode::UnknownOperationException, message)
+    })?;
+    let ctx = Ctx {
+        region: caller.region,
+        account_id: state.account_id.clone(),
+        principal_arn: caller.principal_arn.clone(),
+        request_id: request_id.to_string(),
+    };
+    let service = state.service.clone();
+    let body = body.clone();
+    // Run the operation on its own task: should it ever panic, the client
+    // still gets an AWS-shaped 500 instead of a dropped connection.
+    let result = tokio::spawn(async move { service.handle(&ctx, op, &body).await })
+        .await
+        .unwrap_or_else(|_| {
+            tracing::error!(operation = op.name(), "an operation panicked");
+            Err(AwsError::internal())
+        });
+    result.map(|body| (op, caller.principal_arn, body))
+}
