@@ -6,7 +6,13 @@
 
 pub mod config;
 
-pub use config::{Config, DevCredentials, TlsFiles, DEFAULT_PORT, DEFAULT_REGION};
+/// The operations. Placeholder: the integrator merges this with the real
+/// `service` module.
+pub mod service {
+    pub mod password;
+}
+
+pub use config::{Config, DEFAULT_PORT, DEFAULT_REGION, DevCredentials, TlsFiles};
 
 use std::future::Future;
 
