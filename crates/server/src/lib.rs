@@ -9,6 +9,7 @@ pub mod config;
 /// The operations. Placeholder: the integrator merges this with the real
 /// `service` module.
 pub mod service {
+    pub mod filters;
     pub mod password;
 }
 
