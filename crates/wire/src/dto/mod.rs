@@ -1,5 +1,7 @@
 //! Typed request and response bodies.
 
+#[cfg(test)]
+mod conformance_tests;
 mod secretsmanager;
 mod sensitive;
 mod timestamp;

@@ -3,7 +3,7 @@
 //! Named exactly as AWS names them; members serialise under AWS's names and
 //! unset members are omitted, never `null`. Required request members are
 //! plain types (the model validator has already rejected requests without
-//! them); everything else is an `Option`. `tests/model_conformance` checks
+//! them); everything else is an `Option`. `conformance_tests.rs` checks
 //! every struct here against the vendored botocore model.
 
 use std::collections::BTreeMap;
