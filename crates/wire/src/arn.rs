@@ -136,7 +136,10 @@ mod tests {
 
     #[test]
     fn classifies_secret_ids() {
-        assert_eq!(SecretRef::parse("prod/db"), SecretRef::Name("prod/db".into()));
+        assert_eq!(
+            SecretRef::parse("prod/db"),
+            SecretRef::Name("prod/db".into())
+        );
         assert_eq!(
             SecretRef::parse("arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-Ab3dE9"),
             SecretRef::FullArn {
@@ -171,7 +174,10 @@ mod tests {
     #[test]
     fn formats_and_re_regions() {
         let arn = secret_arn("us-east-1", "123456789012", "a/b", "XyZ123");
-        assert_eq!(arn, "arn:aws:secretsmanager:us-east-1:123456789012:secret:a/b-XyZ123");
+        assert_eq!(
+            arn,
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:a/b-XyZ123"
+        );
         assert_eq!(
             with_region(&arn, "eu-west-1").unwrap(),
             "arn:aws:secretsmanager:eu-west-1:123456789012:secret:a/b-XyZ123"

@@ -279,7 +279,13 @@ fn check(
                         "null member found in list at '{path}'"
                     )));
                 }
-                check(model, member, item, &format!("{path}.{}.member", i + 1), out)?;
+                check(
+                    model,
+                    member,
+                    item,
+                    &format!("{path}.{}.member", i + 1),
+                    out,
+                )?;
             }
         }
         ShapeKind::Map {
@@ -294,7 +300,13 @@ fn check(
             check_length(shape, value, path, object.len() as i64, *min, *max, out);
             let (key, value_shape) = (model.shape(key), model.shape(value_shape));
             for (k, v) in object {
-                check(model, key, &Value::String(k.clone()), &format!("{path}.key"), out)?;
+                check(
+                    model,
+                    key,
+                    &Value::String(k.clone()),
+                    &format!("{path}.key"),
+                    out,
+                )?;
                 check(model, value_shape, v, &format!("{path}.{k}"), out)?;
             }
         }
@@ -333,7 +345,10 @@ mod tests {
 
     #[test]
     fn range_violation_matches_aws_text() {
-        let (_, msg) = message(Operation::GetRandomPassword, json!({"PasswordLength": 5000}));
+        let (_, msg) = message(
+            Operation::GetRandomPassword,
+            json!({"PasswordLength": 5000}),
+        );
         assert_eq!(
             msg,
             "1 validation error detected: Value '5000' at 'passwordLength' failed to satisfy constraint: Member must have value less than or equal to 4096"
@@ -396,10 +411,7 @@ mod tests {
     fn wrong_types_are_serialization_errors() {
         let (code, _) = message(Operation::GetSecretValue, json!({"SecretId": 5}));
         assert_eq!(code, ErrorCode::SerializationException);
-        let (code, _) = message(
-            Operation::ListSecrets,
-            json!({"MaxResults": "5"}),
-        );
+        let (code, _) = message(Operation::ListSecrets, json!({"MaxResults": "5"}));
         assert_eq!(code, ErrorCode::SerializationException);
         let (code, _) = message(Operation::ListSecrets, json!({"MaxResults": 1.5}));
         assert_eq!(code, ErrorCode::SerializationException);
