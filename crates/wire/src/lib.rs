@@ -12,6 +12,7 @@ pub mod json;
 pub mod model;
 pub mod operation;
 pub mod request;
+pub mod sigv4;
 pub mod validate;
 
 pub use error::{AwsError, ErrorCode};
