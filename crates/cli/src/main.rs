@@ -8,7 +8,11 @@ mod server_cmd;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "tresor", version, about = "A self-hosted secrets manager that speaks the AWS Secrets Manager API")]
+#[command(
+    name = "tresor",
+    version,
+    about = "A self-hosted secrets manager that speaks the AWS Secrets Manager API"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -52,7 +52,12 @@ pub struct ServerArgs {
     #[arg(long, env = "TRESOR_DEV_ACCESS_KEY_ID", requires = "dev")]
     dev_access_key_id: Option<String>,
     /// Secret access key in development mode.
-    #[arg(long, env = "TRESOR_DEV_SECRET_ACCESS_KEY", requires = "dev", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "TRESOR_DEV_SECRET_ACCESS_KEY",
+        requires = "dev",
+        hide_env_values = true
+    )]
     dev_secret_access_key: Option<String>,
     /// Log level: error, warn, info, debug, trace [default: info].
     #[arg(long)]
@@ -80,7 +85,8 @@ struct FileConfig {
 }
 
 fn load_file(path: &Path) -> anyhow::Result<FileConfig> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("invalid configuration file {}", path.display()))
 }
 
@@ -90,8 +96,14 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         None => FileConfig::default(),
     };
     crate::server_cmd::init_logging(
-        args.log_level.as_deref().or(file.log_level.as_deref()).unwrap_or("info"),
-        args.log_format.as_deref().or(file.log_format.as_deref()).unwrap_or("human"),
+        args.log_level
+            .as_deref()
+            .or(file.log_level.as_deref())
+            .unwrap_or("info"),
+        args.log_format
+            .as_deref()
+            .or(file.log_format.as_deref())
+            .unwrap_or("human"),
     )?;
     let listen = args
         .listen
@@ -109,7 +121,9 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         throwaway = Some(dir);
         path
     } else {
-        args.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from("tresor-data"))
+        args.data_dir
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("tresor-data"))
     };
 
     let mut config = Config::new(data_dir);
@@ -117,7 +131,10 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
     if args.dev && config.account_id.is_none() {
         config.account_id = Some("000000000000".to_string());
     }
-    config.default_region = args.region.or(file.region).unwrap_or_else(|| DEFAULT_REGION.to_string());
+    config.default_region = args
+        .region
+        .or(file.region)
+        .unwrap_or_else(|| DEFAULT_REGION.to_string());
     config.allowed_regions = args.regions.or(file.regions);
     if let Some(secs) = args.clock_skew_seconds.or(file.clock_skew_seconds) {
         config.clock_skew = Duration::from_secs(secs);
@@ -125,7 +142,10 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
     if let Some(secs) = file.purge_interval_seconds {
         config.purge_interval = Duration::from_secs(secs.max(1));
     }
-    config.tls = match (args.tls_cert.or(file.tls_cert), args.tls_key.or(file.tls_key)) {
+    config.tls = match (
+        args.tls_cert.or(file.tls_cert),
+        args.tls_key.or(file.tls_key),
+    ) {
         (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
         (None, None) => None,
         _ => bail!("TLS needs both a certificate (tls_cert) and a key (tls_key)"),
@@ -142,14 +162,20 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         });
     }
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(serve(config, listen))?;
     drop(throwaway);
     Ok(())
 }
 
 async fn serve(config: Config, listen: SocketAddr) -> anyhow::Result<()> {
-    let scheme = if config.tls.is_some() { "https" } else { "http" };
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let dev = config.dev_credentials.is_some();
     let data_dir = config.data_dir.clone();
     let region = config.default_region.clone();
@@ -166,13 +192,18 @@ async fn serve(config: Config, listen: SocketAddr) -> anyhow::Result<()> {
                 "Initialised {} (account {}). Administrator credentials, shown once and saved to {}:",
                 data_dir.display(),
                 server.account_id(),
-                data_dir.join(tresor_server::init::ADMIN_CREDENTIALS_FILE).display()
+                data_dir
+                    .join(tresor_server::init::ADMIN_CREDENTIALS_FILE)
+                    .display()
             );
         }
         println!();
         println!("  export AWS_ENDPOINT_URL={endpoint}");
         println!("  export AWS_ACCESS_KEY_ID={}", key.access_key_id);
-        println!("  export AWS_SECRET_ACCESS_KEY={}", key.secret_access_key.as_str());
+        println!(
+            "  export AWS_SECRET_ACCESS_KEY={}",
+            key.secret_access_key.as_str()
+        );
         println!("  export AWS_DEFAULT_REGION={region}");
         println!();
     }
@@ -199,8 +230,10 @@ pub fn init_logging(level: &str, format: &str) -> anyhow::Result<()> {
     let level: LevelFilter = level
         .parse()
         .with_context(|| format!("unknown log level {level:?}"))?;
+    use std::io::IsTerminal;
     let builder = tracing_subscriber::fmt()
         .with_max_level(level)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .with_target(false);
     match format {

@@ -12,12 +12,12 @@ use std::sync::Arc;
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 
+use crate::ServerError;
 use crate::auth::access_keys::{self, AccessKey};
 use crate::config::Config;
 use crate::kms::{Keyring, RootKey};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{self, Store, StoreError};
-use crate::ServerError;
 
 pub const ROOT_KEY_FILE: &str = "root.key";
 pub const DATABASE_FILE: &str = "tresor.db";
@@ -64,7 +64,11 @@ pub async fn open(config: &Config, now: i64) -> Result<Opened, ServerError> {
     if let Some(key) = &new_admin_key
         && config.dev_credentials.is_none()
     {
-        write_credentials_file(&dir.join(ADMIN_CREDENTIALS_FILE), key, &config.default_region)?;
+        write_credentials_file(
+            &dir.join(ADMIN_CREDENTIALS_FILE),
+            key,
+            &config.default_region,
+        )?;
     }
     Ok(Opened {
         store,
@@ -99,14 +103,16 @@ async fn account_id(store: &dyn Store, requested: Option<String>) -> Result<Stri
     if let Some(id) = &requested
         && !(id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()))
     {
-        return Err(startup(format!("the account id must be 12 digits, not {id:?}")));
+        return Err(startup(format!(
+            "the account id must be 12 digits, not {id:?}"
+        )));
     }
     store::write(store, move |txn| {
         match (txn.meta(META_ACCOUNT_ID)?, requested) {
             (Some(stored), Some(requested)) if stored != requested => Err(StoreError(format!(
                 "this data directory belongs to account {stored}, not {requested}"
             ))),
-            (Some(stored), _) => Ok(stored),
+            (Some(stored), _) => Ok::<_, StoreError>(stored),
             (None, requested) => {
                 let id = requested.unwrap_or_else(random_account_id);
                 txn.set_meta(META_ACCOUNT_ID, &id)?;
@@ -124,7 +130,10 @@ fn random_account_id() -> String {
         .fill(&mut bytes)
         .expect("the system RNG does not fail");
     // 12 digits, never starting with 0 (AWS account ids look like this).
-    format!("{}", 100_000_000_000 + u64::from_le_bytes(bytes) % 900_000_000_000)
+    format!(
+        "{}",
+        100_000_000_000 + u64::from_le_bytes(bytes) % 900_000_000_000
+    )
 }
 
 /// Installs the administrator's access key: the fixed dev key, or a new
@@ -147,7 +156,7 @@ async fn admin_key(
             if txn.access_key(&dev.access_key_id)?.is_none() {
                 access_keys::insert(txn, &keyring, &dev, &arn, now)?;
             }
-            return Ok(Some(dev));
+            return Ok::<_, StoreError>(Some(dev));
         }
         if txn.meta(META_ADMIN_KEY)?.is_some() {
             return Ok(None);

@@ -83,7 +83,9 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
         let tls = match &self.config.tls {
-            Some(files) => Some(http::tls_acceptor(&files.cert, &files.key).map_err(ServerError::Startup)?),
+            Some(files) => {
+                Some(http::tls_acceptor(&files.cert, &files.key).map_err(ServerError::Startup)?)
+            }
             None => None,
         };
         let auth = Authenticator::new(

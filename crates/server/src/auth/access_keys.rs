@@ -46,7 +46,10 @@ impl AccessKey {
     /// 40-character secret.
     pub fn generate() -> AccessKey {
         AccessKey {
-            access_key_id: format!("AKIA{}", random_from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)),
+            access_key_id: format!(
+                "AKIA{}",
+                random_from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
+            ),
             secret_access_key: Zeroizing::new(random_from(
                 b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
                 40,

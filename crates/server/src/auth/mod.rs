@@ -84,7 +84,10 @@ impl Authenticator {
                 .unwrap_or(AwsService::SecretsManager);
             return Err(sigv4::wrong_service(expected.signing_name()));
         };
-        if let Some(target) = parts.headers.get("x-amz-target").and_then(|t| t.to_str().ok())
+        if let Some(target) = parts
+            .headers
+            .get("x-amz-target")
+            .and_then(|t| t.to_str().ok())
             && let Some(addressed) = target_service(target)
             && addressed != service
         {
@@ -98,7 +101,11 @@ impl Authenticator {
         {
             return Err(sigv4::wrong_region(&credential.region));
         }
-        sigv4::check_clock(&presented.amz_date, self.clock.now_ms() / 1000, self.skew_secs)?;
+        sigv4::check_clock(
+            &presented.amz_date,
+            self.clock.now_ms() / 1000,
+            self.skew_secs,
+        )?;
 
         let known = self
             .keys
@@ -168,10 +175,24 @@ mod tests {
 
     #[test]
     fn region_names() {
-        for ok in ["us-east-1", "eu-central-2", "ap-southeast-10", "us-gov-west-1"] {
+        for ok in [
+            "us-east-1",
+            "eu-central-2",
+            "ap-southeast-10",
+            "us-gov-west-1",
+        ] {
             assert!(is_valid_region(ok), "{ok}");
         }
-        for bad in ["", "us", "us-east", "US-EAST-1", "us-east-1a", "-1", "us--east-1", "us_east-1"] {
+        for bad in [
+            "",
+            "us",
+            "us-east",
+            "US-EAST-1",
+            "us-east-1a",
+            "-1",
+            "us--east-1",
+            "us_east-1",
+        ] {
             assert!(!is_valid_region(bad), "{bad}");
         }
     }

@@ -35,21 +35,28 @@ pub async fn handle(
     let request_id = uuid::Uuid::new_v4().to_string();
     let started = Instant::now();
     let (parts, body) = request.into_parts();
-    let outcome = match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await {
-        Err(_) => Err(AwsError::new(ErrorCode::SerializationException, "Timed out reading the request body.")),
-        Ok(Err(_)) => Err(AwsError::new(
-            ErrorCode::RequestEntityTooLargeException,
-            format!("The request body must be at most {MAX_BODY} bytes."),
-        )),
-        Ok(Ok(body)) => dispatch(&state, &parts, &body, &request_id).await,
-    };
-    let (status, body, operation, principal, error) = match outcome {
-        Ok((op, principal, body)) => (StatusCode::OK, body, Some(op), Some(principal), None),
+    let outcome =
+        match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await {
+            Err(_) => Handled::failed(AwsError::new(
+                ErrorCode::SerializationException,
+                "Timed out reading the request body.",
+            )),
+            Ok(Err(_)) => Handled::failed(AwsError::new(
+                ErrorCode::RequestEntityTooLargeException,
+                format!("The request body must be at most {MAX_BODY} bytes."),
+            )),
+            Ok(Ok(body)) => dispatch(&state, &parts, &body, &request_id).await,
+        };
+    let Handled {
+        operation,
+        principal,
+        result,
+    } = outcome;
+    let (status, body, error) = match result {
+        Ok(body) => (StatusCode::OK, body, None),
         Err(e) => (
             StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
             e.to_json(),
-            None,
-            None,
             Some(e.code),
         ),
     };
@@ -66,11 +73,31 @@ pub async fn handle(
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static(CONTENT_TYPE),
+    );
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         headers.insert("x-amzn-RequestId", v);
     }
     response
+}
+
+/// What became of a request, as far as it got.
+struct Handled {
+    operation: Option<Operation>,
+    principal: Option<String>,
+    result: Result<Vec<u8>, AwsError>,
+}
+
+impl Handled {
+    fn failed(e: AwsError) -> Handled {
+        Handled {
+            operation: None,
+            principal: None,
+            result: Err(e),
+        }
+    }
 }
 
 /// Authenticates, routes and runs one request.
@@ -79,20 +106,34 @@ async fn dispatch(
     parts: &http::request::Parts,
     body: &bytes::Bytes,
     request_id: &str,
-) -> Result<(Operation, String, Vec<u8>), AwsError> {
-    let caller = state.auth.authenticate(parts, body).await?;
+) -> Handled {
+    let caller = match state.auth.authenticate(parts, body).await {
+        Ok(caller) => caller,
+        Err(e) => return Handled::failed(e),
+    };
     let target = parts
         .headers
         .get("x-amz-target")
         .and_then(|t| t.to_str().ok())
         .unwrap_or_default();
-    let op = parse_target(target).map_err(|e| {
-        let message = match e {
-            TargetError::Malformed | TargetError::UnknownService => "The X-Amz-Target header does not name an operation.",
-            TargetError::UnknownOperation => "The operation named by X-Amz-Target does not exist.",
-        };
-        AwsError::new(ErrorCode::UnknownOperationException, message)
-    })?;
+    let op = match parse_target(target) {
+        Ok(op) => op,
+        Err(e) => {
+            let message = match e {
+                TargetError::Malformed | TargetError::UnknownService => {
+                    "The X-Amz-Target header does not name an operation."
+                }
+                TargetError::UnknownOperation => {
+                    "The operation named by X-Amz-Target does not exist."
+                }
+            };
+            return Handled {
+                operation: None,
+                principal: Some(caller.principal_arn),
+                result: Err(AwsError::new(ErrorCode::UnknownOperationException, message)),
+            };
+        }
+    };
     let ctx = Ctx {
         region: caller.region,
         account_id: state.account_id.clone(),
@@ -109,5 +150,9 @@ async fn dispatch(
             tracing::error!(operation = op.name(), "an operation panicked");
             Err(AwsError::internal())
         });
-    result.map(|body| (op, caller.principal_arn, body))
+    Handled {
+        operation: Some(op),
+        principal: Some(caller.principal_arn),
+        result,
+    }
 }

@@ -87,13 +87,17 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let app = app.clone().map_request(move |mut req: http::Request<hyper::body::Incoming>| {
-            req.extensions_mut().insert(ConnectInfo(peer));
-            req.map(axum::body::Body::new)
-        });
+        let app = app
+            .clone()
+            .map_request(move |mut req: http::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(peer));
+                req.map(axum::body::Body::new)
+            });
         let service = TowerToHyperService::new(app);
         let mut builder = hyper::server::conn::http1::Builder::new();
-        builder.timer(TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT);
+        builder
+            .timer(TokioTimer::new())
+            .header_read_timeout(HEADER_TIMEOUT);
         match &tls {
             None => {
                 let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
@@ -110,7 +114,9 @@ pub async fn serve(
                             let conn = builder.serve_connection(TokioIo::new(tls_stream), service);
                             let _ = watcher.watch(conn).await;
                         }
-                        Ok(Err(e)) => tracing::debug!(peer = %peer, error = %e, "TLS handshake failed"),
+                        Ok(Err(e)) => {
+                            tracing::debug!(peer = %peer, error = %e, "TLS handshake failed")
+                        }
                         Err(_) => tracing::debug!(peer = %peer, "TLS handshake timed out"),
                     }
                 });

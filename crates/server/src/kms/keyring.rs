@@ -19,7 +19,9 @@ use zeroize::Zeroizing;
 
 use super::aead::{self, KEY_LEN, push_field};
 use super::root_key::{Purpose, RootKey};
-use crate::store::{KeyMaterialRow, KmsKeyRow, ReadTxn, SealedValue, StoreError, ValueKind, WriteTxn};
+use crate::store::{
+    KeyMaterialRow, KmsKeyRow, ReadTxn, SealedValue, StoreError, ValueKind, WriteTxn,
+};
 use crate::value::SecretValue;
 use tresor_wire::dto::{SecretBytes, SecretString};
 
@@ -72,7 +74,9 @@ impl Keyring {
             return Ok(key);
         }
         if !self.names_default_key(region, requested, None) {
-            return Err(KmsError::KeyNotFound(requested.unwrap_or_default().to_string()));
+            return Err(KmsError::KeyNotFound(
+                requested.unwrap_or_default().to_string(),
+            ));
         }
         self.create_default_key(txn, region, now)
     }
@@ -89,7 +93,9 @@ impl Keyring {
         {
             Ok(())
         } else {
-            Err(KmsError::KeyNotFound(requested.unwrap_or_default().to_string()))
+            Err(KmsError::KeyNotFound(
+                requested.unwrap_or_default().to_string(),
+            ))
         }
     }
 
@@ -109,11 +115,19 @@ impl Keyring {
 
     /// Whether `requested` refers to the default key of `region`: by alias,
     /// alias ARN, or (once it exists) its key id or key ARN.
-    fn names_default_key(&self, region: &str, requested: Option<&str>, key: Option<&KmsKeyRow>) -> bool {
+    fn names_default_key(
+        &self,
+        region: &str,
+        requested: Option<&str>,
+        key: Option<&KmsKeyRow>,
+    ) -> bool {
         let Some(requested) = requested.filter(|r| !r.is_empty()) else {
             return true;
         };
-        let alias_arn = format!("arn:aws:kms:{region}:{}:{DEFAULT_KEY_ALIAS}", self.account_id);
+        let alias_arn = format!(
+            "arn:aws:kms:{region}:{}:{DEFAULT_KEY_ALIAS}",
+            self.account_id
+        );
         requested == DEFAULT_KEY_ALIAS
             || requested == alias_arn
             || key.is_some_and(|k| requested == k.key_id || requested == k.arn)
@@ -131,8 +145,9 @@ impl Keyring {
             key_id: key_id.clone(),
             region: region.to_string(),
             alias: Some(DEFAULT_KEY_ALIAS.to_string()),
-            description: "Default key that protects my Secrets Manager data when no other key is defined"
-                .to_string(),
+            description:
+                "Default key that protects my Secrets Manager data when no other key is defined"
+                    .to_string(),
             created: now,
         };
         txn.insert_kms_key(&row)?;
@@ -182,12 +197,19 @@ impl Keyring {
             None => rows.iter().max_by_key(|m| m.version),
         }
         .ok_or(KmsError::Decrypt)?;
-        let clear = aead::open(&self.material_wrap, &material_aad(&key.arn, row.version), &row.wrapped)
-            .map_err(|_| KmsError::Decrypt)?;
+        let clear = aead::open(
+            &self.material_wrap,
+            &material_aad(&key.arn, row.version),
+            &row.wrapped,
+        )
+        .map_err(|_| KmsError::Decrypt)?;
         if clear.len() != KEY_LEN {
             return Err(KmsError::Decrypt);
         }
-        Ok((row.version, self.cache(key_id, row.version, aead::key(&clear))))
+        Ok((
+            row.version,
+            self.cache(key_id, row.version, aead::key(&clear)),
+        ))
     }
 
     /// Encrypts `value` for version `version_id` of the secret `arn`.
@@ -212,7 +234,11 @@ impl Keyring {
         };
         let header = data_key_header(&key.key_id, material_version);
         let mut wrapped_key = header.clone();
-        wrapped_key.extend(aead::seal(&kek, &data_key_aad(&header, arn, version_id), &*data_key));
+        wrapped_key.extend(aead::seal(
+            &kek,
+            &data_key_aad(&header, arn, version_id),
+            &*data_key,
+        ));
         Ok(SealedValue {
             kind: value.kind(),
             kms_key_id: key.key_id.clone(),
@@ -235,15 +261,24 @@ impl Keyring {
         if blob.len() < header_len || blob[0] != FORMAT_V1 {
             return Err(KmsError::Decrypt);
         }
-        let key_id = std::str::from_utf8(&blob[1..1 + KEY_ID_LEN]).map_err(|_| KmsError::Decrypt)?;
+        let key_id =
+            std::str::from_utf8(&blob[1..1 + KEY_ID_LEN]).map_err(|_| KmsError::Decrypt)?;
         if key_id != sealed.kms_key_id {
             return Err(KmsError::Decrypt);
         }
-        let version = u32::from_be_bytes(blob[1 + KEY_ID_LEN..header_len].try_into().map_err(|_| KmsError::Decrypt)?);
+        let version = u32::from_be_bytes(
+            blob[1 + KEY_ID_LEN..header_len]
+                .try_into()
+                .map_err(|_| KmsError::Decrypt)?,
+        );
         let (_, kek) = self.material(txn, key_id, Some(version))?;
         let header = &blob[..header_len];
-        let data_key = aead::open(&kek, &data_key_aad(header, arn, version_id), &blob[header_len..])
-            .map_err(|_| KmsError::Decrypt)?;
+        let data_key = aead::open(
+            &kek,
+            &data_key_aad(header, arn, version_id),
+            &blob[header_len..],
+        )
+        .map_err(|_| KmsError::Decrypt)?;
         if data_key.len() != KEY_LEN {
             return Err(KmsError::Decrypt);
         }
@@ -267,7 +302,11 @@ impl Keyring {
 
     /// Wraps an access key's secret half for storage.
     pub fn wrap_access_secret(&self, access_key_id: &str, secret: &str) -> Vec<u8> {
-        aead::seal(&self.access_key_wrap, &access_key_aad(access_key_id), secret.as_bytes())
+        aead::seal(
+            &self.access_key_wrap,
+            &access_key_aad(access_key_id),
+            secret.as_bytes(),
+        )
     }
 
     pub fn unwrap_access_secret(
@@ -275,8 +314,12 @@ impl Keyring {
         access_key_id: &str,
         wrapped: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, KmsError> {
-        aead::open(&self.access_key_wrap, &access_key_aad(access_key_id), wrapped)
-            .map_err(|_| KmsError::Decrypt)
+        aead::open(
+            &self.access_key_wrap,
+            &access_key_aad(access_key_id),
+            wrapped,
+        )
+        .map_err(|_| KmsError::Decrypt)
     }
 }
 

@@ -72,7 +72,8 @@ impl RootKey {
     }
 
     pub fn load(path: &Path) -> Result<RootKey, String> {
-        let meta = fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let meta =
+            fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
             return Err(format!(

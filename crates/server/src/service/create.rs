@@ -109,7 +109,10 @@ fn retried_or_exists(
     let exists = || {
         AwsError::new(
             tresor_wire::ErrorCode::ResourceExistsException,
-            format!("The operation failed because the secret {} already exists.", req.name),
+            format!(
+                "The operation failed because the secret {} already exists.",
+                req.name
+            ),
         )
     };
     let (Some(token), Some(value)) = (&req.client_request_token, value) else {

@@ -74,8 +74,9 @@ fn rotation(row: &SecretRow) -> RotationMembers {
             next_rotation: None,
         };
     };
-    let has_rules =
-        r.automatically_after_days.is_some() || r.schedule_expression.is_some() || r.duration.is_some();
+    let has_rules = r.automatically_after_days.is_some()
+        || r.schedule_expression.is_some()
+        || r.duration.is_some();
     RotationMembers {
         enabled: Some(r.enabled),
         lambda_arn: r.lambda_arn.clone(),
@@ -95,12 +96,13 @@ pub fn describe(
     replica_access: Vec<Option<i64>>,
 ) -> DescribeSecretResponse {
     let rot = rotation(row);
-    let replication_status: Option<Vec<ReplicationStatus>> = replication::statuses(row).map(|mut statuses| {
-        for (status, accessed) in statuses.iter_mut().zip(replica_access) {
-            status.last_accessed_date = accessed.map(Timestamp);
-        }
-        statuses
-    });
+    let replication_status: Option<Vec<ReplicationStatus>> =
+        replication::statuses(row).map(|mut statuses| {
+            for (status, accessed) in statuses.iter_mut().zip(replica_access) {
+                status.last_accessed_date = accessed.map(Timestamp);
+            }
+            statuses
+        });
     DescribeSecretResponse {
         arn: Some(row.arn.clone()),
         name: Some(row.name.clone()),

@@ -25,7 +25,9 @@ pub fn stage_not_found(stage: &str) -> AwsError {
 pub fn version_not_found(version_id: &str) -> AwsError {
     AwsError::new(
         ErrorCode::ResourceNotFoundException,
-        format!("Secrets Manager can't find the specified secret value for VersionId: {version_id}"),
+        format!(
+            "Secrets Manager can't find the specified secret value for VersionId: {version_id}"
+        ),
     )
 }
 
@@ -73,7 +75,9 @@ pub fn limit_exceeded(message: impl Into<String>) -> AwsError {
 }
 
 pub fn both_values() -> AwsError {
-    invalid_parameter("You can't specify both a binary secret value and a string secret value in the same secret.")
+    invalid_parameter(
+        "You can't specify both a binary secret value and a string secret value in the same secret.",
+    )
 }
 
 pub fn replica_read_only() -> AwsError {
@@ -86,14 +90,6 @@ pub fn invalid_next_token() -> AwsError {
     AwsError::new(
         ErrorCode::InvalidNextTokenException,
         "The NextToken value is invalid.",
-    )
-}
-
-/// A ValidationException in Coral's format for one member.
-pub fn validation(value: &str, path: &str, constraint: &str) -> AwsError {
-    AwsError::new(
-        ErrorCode::ValidationException,
-        format!("1 validation error detected: Value '{value}' at '{path}' failed to satisfy constraint: {constraint}"),
     )
 }
 

@@ -44,7 +44,9 @@ fn read_version(
     let state = SecretState::load(txn, row)?;
     let (version, missing) = match version_id {
         Some(id) => {
-            let version = state.version(id).ok_or_else(|| errors::version_not_found(id))?;
+            let version = state
+                .version(id)
+                .ok_or_else(|| errors::version_not_found(id))?;
             if let Some(stage) = stage
                 && !version.stages.iter().any(|s| s == stage)
             {
@@ -60,7 +62,9 @@ fn read_version(
                 .labels
                 .get(stage)
                 .ok_or_else(|| errors::stage_not_found(stage))?;
-            let version = state.version(id).ok_or_else(|| errors::stage_not_found(stage))?;
+            let version = state
+                .version(id)
+                .ok_or_else(|| errors::stage_not_found(stage))?;
             (version, errors::stage_not_found(stage))
         }
     };
@@ -73,7 +77,8 @@ fn read_version(
         .open_value(txn, &sealed, &state.row.arn, &version.version_id)
         .map_err(errors::from_kms_on_read)?;
     let today = day_of(svc.now());
-    let stale_access = state.row.last_accessed != Some(today) || version.last_accessed != Some(today);
+    let stale_access =
+        state.row.last_accessed != Some(today) || version.last_accessed != Some(today);
     Ok(Read {
         version_id: version.version_id.clone(),
         stages: version.stages.clone(),
@@ -105,7 +110,12 @@ async fn record_access(svc: &Service, reads: Vec<(SecretKey, String)>) -> Result
     .await
 }
 
-fn split(value: SecretValue) -> (Option<tresor_wire::dto::SecretString>, Option<tresor_wire::dto::SecretBytes>) {
+fn split(
+    value: SecretValue,
+) -> (
+    Option<tresor_wire::dto::SecretString>,
+    Option<tresor_wire::dto::SecretBytes>,
+) {
     match value {
         SecretValue::String(s) => (Some(s), None),
         SecretValue::Binary(b) => (None, Some(b)),
@@ -121,7 +131,13 @@ pub async fn get_secret_value(
     let read = svc
         .read(move |svc, txn| {
             let row = resolve(txn, &ctx, &req.secret_id)?;
-            read_version(svc, txn, row, req.version_id.as_deref(), req.version_stage.as_deref())
+            read_version(
+                svc,
+                txn,
+                row,
+                req.version_id.as_deref(),
+                req.version_stage.as_deref(),
+            )
         })
         .await?;
     if read.stale_access {
@@ -159,7 +175,9 @@ pub async fn batch_get_secret_value(
         (Some(_), None) => None,
     };
     let offset = pagination::decode(req.next_token.as_deref())?;
-    let max = req.max_results.map_or(MAX_BATCH, |m| m.clamp(1, MAX_BATCH as i32) as usize);
+    let max = req
+        .max_results
+        .map_or(MAX_BATCH, |m| m.clamp(1, MAX_BATCH as i32) as usize);
     let ctx = ctx.clone();
     let ids = req.secret_id_list.clone();
     let (entries, errors_out, next_token) = svc
@@ -181,7 +199,10 @@ pub async fn batch_get_secret_value(
                         let filters = filters.expect("checked above");
                         let rows: Vec<SecretRow> = list::matching(txn, &ctx, &filters, false)?;
                         let (page, token) = pagination::page(rows, offset, max);
-                        (page.into_iter().map(|r| (r.arn.clone(), Ok(r))).collect(), token)
+                        (
+                            page.into_iter().map(|r| (r.arn.clone(), Ok(r))).collect(),
+                            token,
+                        )
                     }
                 };
             let mut entries = Vec::new();

@@ -63,8 +63,17 @@ pub async fn list_secrets(
     let max = req.max_results.map_or(DEFAULT_PAGE, |m| m.max(1) as usize);
     let ctx = ctx.clone();
     svc.read(move |_, txn| {
-        let mut rows = matching(txn, &ctx, &filters, req.include_planned_deletion.unwrap_or(false))?;
-        sort(&mut rows, req.sort_by.as_deref(), req.sort_order.as_deref() == Some("desc"));
+        let mut rows = matching(
+            txn,
+            &ctx,
+            &filters,
+            req.include_planned_deletion.unwrap_or(false),
+        )?;
+        sort(
+            &mut rows,
+            req.sort_by.as_deref(),
+            req.sort_order.as_deref() == Some("desc"),
+        );
         let (page, next_token) = pagination::page(rows, offset, max);
         let mut secret_list = Vec::with_capacity(page.len());
         for row in &page {

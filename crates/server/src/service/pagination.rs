@@ -47,7 +47,12 @@ mod tests {
     fn tokens_round_trip_and_garbage_is_rejected() {
         assert_eq!(decode(Some(&encode(42))).unwrap(), 42);
         assert_eq!(decode(None).unwrap(), 0);
-        for bad in ["", "!!!", "bm90IGEgdG9rZW4", &URL_SAFE_NO_PAD.encode("tresor-page-v1:x")] {
+        for bad in [
+            "",
+            "!!!",
+            "bm90IGEgdG9rZW4",
+            &URL_SAFE_NO_PAD.encode("tresor-page-v1:x"),
+        ] {
             assert_eq!(
                 decode(Some(bad)).unwrap_err().code,
                 tresor_wire::ErrorCode::InvalidNextTokenException,

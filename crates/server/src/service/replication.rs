@@ -35,7 +35,9 @@ pub fn validate_regions(
     let mut out: Vec<(String, Option<String>)> = Vec::new();
     for r in regions {
         let Some(region) = r.region.clone() else {
-            return Err(errors::invalid_parameter("Each replica region must name a Region."));
+            return Err(errors::invalid_parameter(
+                "Each replica region must name a Region.",
+            ));
         };
         if region == ctx.region {
             return Err(errors::invalid_parameter(format!(
@@ -69,7 +71,11 @@ pub fn statuses(row: &SecretRow) -> Option<Vec<ReplicationStatus>> {
             .iter()
             .map(|r| ReplicationStatus {
                 region: Some(r.region.clone()),
-                kms_key_id: Some(r.kms_key_id.clone().unwrap_or_else(|| DEFAULT_KEY_ALIAS.to_string())),
+                kms_key_id: Some(
+                    r.kms_key_id
+                        .clone()
+                        .unwrap_or_else(|| DEFAULT_KEY_ALIAS.to_string()),
+                ),
                 status: Some(r.status.clone()),
                 status_message: r.status_message.clone(),
                 last_accessed_date: None,
@@ -79,10 +85,16 @@ pub fn statuses(row: &SecretRow) -> Option<Vec<ReplicationStatus>> {
 }
 
 /// Each replica's last access day, in the order of `row.replicas`.
-pub fn replica_access_dates(txn: &dyn ReadTxn, row: &SecretRow) -> Result<Vec<Option<i64>>, AwsError> {
+pub fn replica_access_dates(
+    txn: &dyn ReadTxn,
+    row: &SecretRow,
+) -> Result<Vec<Option<i64>>, AwsError> {
     let mut dates = Vec::with_capacity(row.replicas.len());
     for r in &row.replicas {
-        dates.push(txn.secret_by_name(&r.region, &row.name)?.and_then(|s| s.last_accessed));
+        dates.push(
+            txn.secret_by_name(&r.region, &row.name)?
+                .and_then(|s| s.last_accessed),
+        );
     }
     Ok(dates)
 }
@@ -97,7 +109,11 @@ pub fn add_replicas(
     now: i64,
 ) -> Result<Vec<ReplicationStatus>, AwsError> {
     for (region, kms_key_id) in regions {
-        if primary.replicas.iter().any(|r| r.region == region && r.status == IN_SYNC) {
+        if primary
+            .replicas
+            .iter()
+            .any(|r| r.region == region && r.status == IN_SYNC)
+        {
             continue;
         }
         primary.replicas.retain(|r| r.region != region);
@@ -109,15 +125,20 @@ pub fn add_replicas(
         };
         if let Some(existing) = txn.secret_by_name(&region, &primary.name)? {
             if !force_overwrite || existing.is_replica() || !existing.replicas.is_empty() {
-                primary
-                    .replicas
-                    .push(failed("Secret with this name already exists in this region"));
+                primary.replicas.push(failed(
+                    "Secret with this name already exists in this region",
+                ));
                 continue;
             }
             txn.delete_secret(existing.id)?;
         }
-        if let Err(e) = svc.keyring.key_for_write(txn, &region, kms_key_id.as_deref(), now) {
-            primary.replicas.push(failed(&errors::from_kms_on_write(e).message));
+        if let Err(e) = svc
+            .keyring
+            .key_for_write(txn, &region, kms_key_id.as_deref(), now)
+        {
+            primary
+                .replicas
+                .push(failed(&errors::from_kms_on_write(e).message));
             continue;
         }
         let replica = SecretRow {

@@ -111,9 +111,16 @@ fn validate_schedule(expression: &str) -> Result<(), AwsError> {
             "The ScheduleExpression {expression} is invalid: {why}"
         ))
     };
-    if let Some(rate) = expression.strip_prefix("rate(").and_then(|r| r.strip_suffix(')')) {
-        let (n, unit) = rate.split_once(' ').ok_or_else(|| invalid("expected rate(N hours) or rate(N days)"))?;
-        let n: u32 = n.parse().map_err(|_| invalid("the rate must be a whole number"))?;
+    if let Some(rate) = expression
+        .strip_prefix("rate(")
+        .and_then(|r| r.strip_suffix(')'))
+    {
+        let (n, unit) = rate
+            .split_once(' ')
+            .ok_or_else(|| invalid("expected rate(N hours) or rate(N days)"))?;
+        let n: u32 = n
+            .parse()
+            .map_err(|_| invalid("the rate must be a whole number"))?;
         return match unit {
             "hour" | "hours" if (4..=23).contains(&n) => Ok(()),
             "hour" | "hours" => Err(invalid("a rate in hours must be between 4 and 23 hours")),
@@ -122,26 +129,36 @@ fn validate_schedule(expression: &str) -> Result<(), AwsError> {
             _ => Err(invalid("the unit must be hours or days")),
         };
     }
-    if let Some(cron) = expression.strip_prefix("cron(").and_then(|c| c.strip_suffix(')')) {
+    if let Some(cron) = expression
+        .strip_prefix("cron(")
+        .and_then(|c| c.strip_suffix(')'))
+    {
         let fields: Vec<&str> = cron.split_whitespace().collect();
         let [minutes, hours, day_of_month, month, day_of_week, year] = fields[..] else {
             return Err(invalid("a cron expression has six fields"));
         };
         if minutes != "0" {
-            return Err(invalid("Secrets Manager rotates on the hour: the minutes field must be 0"));
+            return Err(invalid(
+                "Secrets Manager rotates on the hour: the minutes field must be 0",
+            ));
         }
         if year != "*" {
             return Err(invalid("the year field must be *"));
         }
         if (day_of_month == "?") == (day_of_week == "?") {
-            return Err(invalid("exactly one of day-of-month and day-of-week must be ?"));
+            return Err(invalid(
+                "exactly one of day-of-month and day-of-week must be ?",
+            ));
         }
         let allowed = |f: &str| {
             !f.is_empty()
                 && f.chars()
                     .all(|c| c.is_ascii_alphanumeric() || ",-*/?#LW".contains(c))
         };
-        if ![hours, day_of_month, month, day_of_week].into_iter().all(allowed) {
+        if ![hours, day_of_month, month, day_of_week]
+            .into_iter()
+            .all(allowed)
+        {
             return Err(invalid("a field contains characters cron does not allow"));
         }
         return Ok(());

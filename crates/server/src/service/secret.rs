@@ -8,9 +8,9 @@
 use tresor_wire::AwsError;
 use tresor_wire::arn::{PARTITION, SecretRef};
 
+use super::Ctx;
 use super::errors;
 use super::labels::Labels;
-use super::Ctx;
 use crate::store::{ReadTxn, SecretKey, SecretRow, VersionRow, WriteTxn};
 
 /// Characters AWS allows in secret names.
@@ -30,14 +30,26 @@ pub fn find(txn: &dyn ReadTxn, ctx: &Ctx, secret_id: &str) -> Result<Option<Secr
             }
             Ok(txn.secret_by_name(&ctx.region, &name)?)
         }
-        SecretRef::PartialArn { region, account, name } => {
+        SecretRef::PartialArn {
+            region,
+            account,
+            name,
+        } => {
             if region != ctx.region || account != ctx.account_id {
                 return Ok(None);
             }
             Ok(txn.secret_by_name(&region, &name)?)
         }
-        SecretRef::FullArn { region, account, name, suffix } => {
-            if region != ctx.region || account != ctx.account_id || !secret_id.starts_with(&format!("arn:{PARTITION}:")) {
+        SecretRef::FullArn {
+            region,
+            account,
+            name,
+            suffix,
+        } => {
+            if region != ctx.region
+                || account != ctx.account_id
+                || !secret_id.starts_with(&format!("arn:{PARTITION}:"))
+            {
                 return Ok(None);
             }
             Ok(txn
@@ -64,7 +76,11 @@ pub fn resolve_live(txn: &dyn ReadTxn, ctx: &Ctx, secret_id: &str) -> Result<Sec
 
 /// Like `resolve_live`, for operations that change a secret: replicas are
 /// read-only copies of their primary.
-pub fn resolve_writable(txn: &dyn ReadTxn, ctx: &Ctx, secret_id: &str) -> Result<SecretRow, AwsError> {
+pub fn resolve_writable(
+    txn: &dyn ReadTxn,
+    ctx: &Ctx,
+    secret_id: &str,
+) -> Result<SecretRow, AwsError> {
     let row = resolve_live(txn, ctx, secret_id)?;
     if row.is_replica() {
         return Err(errors::replica_read_only());
@@ -83,7 +99,11 @@ impl SecretState {
     pub fn load(txn: &dyn ReadTxn, row: SecretRow) -> Result<SecretState, AwsError> {
         let versions = txn.versions(row.id)?;
         let labels = labels_of(&versions);
-        Ok(SecretState { row, versions, labels })
+        Ok(SecretState {
+            row,
+            versions,
+            labels,
+        })
     }
 
     pub fn version(&self, version_id: &str) -> Option<&VersionRow> {
@@ -99,11 +119,19 @@ impl SecretState {
 pub fn labels_of(versions: &[VersionRow]) -> Labels {
     versions
         .iter()
-        .flat_map(|v| v.stages.iter().map(move |s| (s.clone(), v.version_id.clone())))
+        .flat_map(|v| {
+            v.stages
+                .iter()
+                .map(move |s| (s.clone(), v.version_id.clone()))
+        })
         .collect()
 }
 
-pub fn save_labels(txn: &mut dyn WriteTxn, secret: SecretKey, labels: &Labels) -> Result<(), AwsError> {
+pub fn save_labels(
+    txn: &mut dyn WriteTxn,
+    secret: SecretKey,
+    labels: &Labels,
+) -> Result<(), AwsError> {
     let pairs: Vec<(String, String)> = labels.iter().map(|(l, v)| (l.clone(), v.clone())).collect();
     Ok(txn.set_stages(secret, &pairs)?)
 }

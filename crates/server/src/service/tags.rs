@@ -59,7 +59,10 @@ pub fn validate(tags: &[Tag]) -> Result<Vec<(String, String)>, AwsError> {
 }
 
 /// Merges `new` into `existing` (same key: value replaced).
-pub fn merge(existing: &mut Vec<(String, String)>, new: Vec<(String, String)>) -> Result<(), AwsError> {
+pub fn merge(
+    existing: &mut Vec<(String, String)>,
+    new: Vec<(String, String)>,
+) -> Result<(), AwsError> {
     for (key, value) in new {
         match existing.iter_mut().find(|(k, _)| *k == key) {
             Some(slot) => slot.1 = value,
@@ -74,12 +77,20 @@ pub fn merge(existing: &mut Vec<(String, String)>, new: Vec<(String, String)>) -
     Ok(())
 }
 
-pub async fn tag_resource(svc: &Service, ctx: &Ctx, req: TagResourceRequest) -> Result<Empty, AwsError> {
+pub async fn tag_resource(
+    svc: &Service,
+    ctx: &Ctx,
+    req: TagResourceRequest,
+) -> Result<Empty, AwsError> {
     let new = validate(&req.tags)?;
     change_tags(svc, ctx, req.secret_id, move |tags| merge(tags, new)).await
 }
 
-pub async fn untag_resource(svc: &Service, ctx: &Ctx, req: UntagResourceRequest) -> Result<Empty, AwsError> {
+pub async fn untag_resource(
+    svc: &Service,
+    ctx: &Ctx,
+    req: UntagResourceRequest,
+) -> Result<Empty, AwsError> {
     let keys = req.tag_keys;
     change_tags(svc, ctx, req.secret_id, move |tags| {
         tags.retain(|(k, _)| !keys.contains(k));
@@ -128,13 +139,26 @@ mod tests {
         assert!(validate(&[tag("bad*key", "x")]).is_err());
         let many: Vec<Tag> = (0..51).map(|i| tag(&format!("k{i}"), "v")).collect();
         assert!(validate(&many).is_err());
-        assert!(validate(&[Tag { key: None, value: Some("v".into()) }]).is_err());
+        assert!(
+            validate(&[Tag {
+                key: None,
+                value: Some("v".into())
+            }])
+            .is_err()
+        );
     }
 
     #[test]
     fn merges_by_case_sensitive_key() {
         let mut tags = vec![("ABC".to_string(), "1".to_string())];
-        merge(&mut tags, vec![("abc".into(), "2".into()), ("ABC".into(), "3".into())]).unwrap();
-        assert_eq!(tags, vec![("ABC".into(), "3".into()), ("abc".into(), "2".into())]);
+        merge(
+            &mut tags,
+            vec![("abc".into(), "2".into()), ("ABC".into(), "3".into())],
+        )
+        .unwrap();
+        assert_eq!(
+            tags,
+            vec![("ABC".into(), "3".into()), ("abc".into(), "2".into())]
+        );
     }
 }

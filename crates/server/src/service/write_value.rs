@@ -6,10 +6,10 @@
 
 use tresor_wire::AwsError;
 
+use super::Service;
 use super::errors;
 use super::labels::{self, MAX_LABELS_PER_SECRET};
 use super::secret::SecretState;
-use super::Service;
 use crate::clock::DAY_MS;
 use crate::store::{VersionRow, WriteTxn};
 use crate::value::SecretValue;

@@ -100,7 +100,13 @@ async fn round_trips(store: &dyn Store) {
     let expected = row.clone();
     let id = insert_with_versions(store, row, &["v1", "v2"]).await;
     write(store, move |txn| {
-        txn.set_stages(id, &[("AWSCURRENT".into(), "v2".into()), ("AWSPREVIOUS".into(), "v1".into())])
+        txn.set_stages(
+            id,
+            &[
+                ("AWSCURRENT".into(), "v2".into()),
+                ("AWSPREVIOUS".into(), "v1".into()),
+            ],
+        )
     })
     .await
     .unwrap();
@@ -135,20 +141,40 @@ async fn names_are_unique_per_region(store: &dyn Store) {
         txn.insert_secret(&row)
     })
     .await;
-    assert!(again.is_err(), "a second secret with the same name was accepted");
+    assert!(
+        again.is_err(),
+        "a second secret with the same name was accepted"
+    );
     // The same name in another region is another secret.
     insert_with_versions(store, sample_secret("eu-west-1", "conformance/unique"), &[]).await;
 }
 
 async fn a_label_is_on_one_version(store: &dyn Store) {
-    let id = insert_with_versions(store, sample_secret("us-east-1", "conformance/labels"), &["a", "b"]).await;
+    let id = insert_with_versions(
+        store,
+        sample_secret("us-east-1", "conformance/labels"),
+        &["a", "b"],
+    )
+    .await;
     let twice = write(store, move |txn| {
-        txn.set_stages(id, &[("AWSCURRENT".into(), "a".into()), ("AWSCURRENT".into(), "b".into())])
+        txn.set_stages(
+            id,
+            &[
+                ("AWSCURRENT".into(), "a".into()),
+                ("AWSCURRENT".into(), "b".into()),
+            ],
+        )
     })
     .await;
     assert!(twice.is_err(), "one label on two versions was accepted");
-    let dangling = write(store, move |txn| txn.set_stages(id, &[("X".into(), "missing".into())])).await;
-    assert!(dangling.is_err(), "a label on a missing version was accepted");
+    let dangling = write(store, move |txn| {
+        txn.set_stages(id, &[("X".into(), "missing".into())])
+    })
+    .await;
+    assert!(
+        dangling.is_err(),
+        "a label on a missing version was accepted"
+    );
 }
 
 async fn failed_jobs_change_nothing(store: &dyn Store) {
@@ -158,7 +184,11 @@ async fn failed_jobs_change_nothing(store: &dyn Store) {
     })
     .await;
     assert!(result.is_err());
-    let found = read(store, |txn| txn.secret_by_name("us-east-1", "conformance/rolled-back")).await.unwrap();
+    let found = read(store, |txn| {
+        txn.secret_by_name("us-east-1", "conformance/rolled-back")
+    })
+    .await
+    .unwrap();
     assert_eq!(found, None);
 }
 
@@ -169,10 +199,19 @@ async fn a_panicking_job_changes_nothing(store: &dyn Store) {
     })
     .await;
     assert!(result.is_err());
-    let found = read(store, |txn| txn.secret_by_name("us-east-1", "conformance/panicked")).await.unwrap();
+    let found = read(store, |txn| {
+        txn.secret_by_name("us-east-1", "conformance/panicked")
+    })
+    .await
+    .unwrap();
     assert_eq!(found, None);
     // The writer still works afterwards.
-    insert_with_versions(store, sample_secret("us-east-1", "conformance/after-panic"), &[]).await;
+    insert_with_versions(
+        store,
+        sample_secret("us-east-1", "conformance/after-panic"),
+        &[],
+    )
+    .await;
 }
 
 async fn concurrent_writes_all_commit(store: Arc<dyn Store>) {
@@ -206,23 +245,35 @@ async fn concurrent_writes_all_commit(store: Arc<dyn Store>) {
 }
 
 async fn deleting_a_secret_removes_its_versions(store: &dyn Store) {
-    let id = insert_with_versions(store, sample_secret("us-east-1", "conformance/deleted"), &["a"]).await;
+    let id = insert_with_versions(
+        store,
+        sample_secret("us-east-1", "conformance/deleted"),
+        &["a"],
+    )
+    .await;
     write(store, move |txn| {
         txn.set_stages(id, &[("AWSCURRENT".into(), "a".into())])?;
         txn.delete_secret(id)
     })
     .await
     .unwrap();
-    let (secret, versions) = read(store, move |txn| Ok::<_, StoreError>((txn.secret_by_id(id)?, txn.versions(id)?)))
-        .await
-        .unwrap();
+    let (secret, versions) = read(store, move |txn| {
+        Ok::<_, StoreError>((txn.secret_by_id(id)?, txn.versions(id)?))
+    })
+    .await
+    .unwrap();
     assert_eq!(secret, None);
     assert!(versions.is_empty());
 }
 
 async fn survives_reopening(open: Open<'_>) {
     let store = open();
-    let id = insert_with_versions(&*store, sample_secret("sa-east-1", "conformance/durable"), &["v"]).await;
+    let id = insert_with_versions(
+        &*store,
+        sample_secret("sa-east-1", "conformance/durable"),
+        &["v"],
+    )
+    .await;
     drop(store);
     let store = open();
     let versions = read(&*store, move |txn| txn.versions(id)).await.unwrap();

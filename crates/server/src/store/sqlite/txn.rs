@@ -109,7 +109,11 @@ fn kms_key(r: &Row) -> rusqlite::Result<KmsKeyRow> {
 }
 
 impl SqliteTxn<'_> {
-    fn secrets_where(&self, clause: &str, args: &[&dyn rusqlite::ToSql]) -> StoreResult<Vec<SecretRow>> {
+    fn secrets_where(
+        &self,
+        clause: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> StoreResult<Vec<SecretRow>> {
         let sql = format!("SELECT {SECRET_COLUMNS} FROM secrets WHERE {clause}");
         let mut stmt = self.conn.prepare_cached(&sql).map_err(err)?;
         let raws = stmt
@@ -169,10 +173,14 @@ impl ReadTxn for SqliteTxn<'_> {
             .map_err(err)?;
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT stage, version_id FROM stages WHERE secret_id = ?1 ORDER BY stage")
+            .prepare_cached(
+                "SELECT stage, version_id FROM stages WHERE secret_id = ?1 ORDER BY stage",
+            )
             .map_err(err)?;
         let stages = stmt
-            .query_map([secret], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .query_map([secret], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
             .map_err(err)?;
         for stage in stages {
             let (stage, version_id) = stage.map_err(err)?;
@@ -183,7 +191,11 @@ impl ReadTxn for SqliteTxn<'_> {
         Ok(versions)
     }
 
-    fn sealed_value(&self, secret: SecretKey, version_id: &str) -> StoreResult<Option<SealedValue>> {
+    fn sealed_value(
+        &self,
+        secret: SecretKey,
+        version_id: &str,
+    ) -> StoreResult<Option<SealedValue>> {
         let row = self
             .conn
             .prepare_cached(
@@ -215,7 +227,9 @@ impl ReadTxn for SqliteTxn<'_> {
     fn secrets_due_for_purge(&self, now: Millis) -> StoreResult<Vec<SecretKey>> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT id FROM secrets WHERE deletion_ms IS NOT NULL AND deletion_ms <= ?1")
+            .prepare_cached(
+                "SELECT id FROM secrets WHERE deletion_ms IS NOT NULL AND deletion_ms <= ?1",
+            )
             .map_err(err)?;
         stmt.query_map([now], |r| r.get(0))
             .map_err(err)?
@@ -457,7 +471,12 @@ impl WriteTxn for SqliteTxn<'_> {
         Ok(())
     }
 
-    fn set_version_accessed(&mut self, secret: SecretKey, version_id: &str, day: Millis) -> StoreResult<()> {
+    fn set_version_accessed(
+        &mut self,
+        secret: SecretKey,
+        version_id: &str,
+        day: Millis,
+    ) -> StoreResult<()> {
         self.conn
             .prepare_cached(
                 "UPDATE versions SET last_accessed_ms = ?3 WHERE secret_id = ?1 AND version_id = ?2",
@@ -479,7 +498,9 @@ impl WriteTxn for SqliteTxn<'_> {
             .prepare_cached("INSERT INTO stages (secret_id, stage, version_id) VALUES (?1, ?2, ?3)")
             .map_err(err)?;
         for (stage, version_id) in stages {
-            insert.execute(params![secret, stage, version_id]).map_err(err)?;
+            insert
+                .execute(params![secret, stage, version_id])
+                .map_err(err)?;
         }
         Ok(())
     }
@@ -503,7 +524,14 @@ impl WriteTxn for SqliteTxn<'_> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )
             .map_err(err)?
-            .execute(params![k.key_id, k.region, k.arn, k.alias, k.description, k.created])
+            .execute(params![
+                k.key_id,
+                k.region,
+                k.arn,
+                k.alias,
+                k.description,
+                k.created
+            ])
             .map_err(err)?;
         Ok(())
     }
