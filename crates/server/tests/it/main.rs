@@ -5,4 +5,5 @@
 mod harness;
 
 mod at_rest;
+mod bad_input;
 mod time_travel;
