@@ -9,15 +9,16 @@
 //! do not parse, and documents over 20,480 characters are all errors.
 //!
 //! For a secret's resource policy the server calls `parse`, then
-//! `PolicyDocument::check_resource_policy`.
+//! `PolicyDocument::check_resource_policy`, then (for `BlockPublicPolicy`
+//! and ValidateResourcePolicy) `PolicyDocument::grants_public_access`.
 //!
 //! No I/O, no async, no dependency on the wire crate: this crate can be
 //! fuzzed alone and reused by the CLI and the agent.
 //!
 //! Files, one job each: `document` (top level, `parse`), `statement`,
 //! `principal`, `action`, `resource`, `condition`, `operator` (condition
-//! operator names), `values` and `date` (typed condition values), `json`
-//! (strict JSON), `error`.
+//! operator names), `values` and `date` (typed condition values), `public`
+//! (the public-access rule), `json` (strict JSON), `error`.
 
 mod action;
 mod condition;
@@ -27,6 +28,7 @@ mod error;
 mod json;
 mod operator;
 mod principal;
+mod public;
 mod resource;
 mod statement;
 mod values;
