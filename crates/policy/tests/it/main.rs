@@ -1,0 +1,13 @@
+//! The integration tests of tresor-policy, through its public API only.
+//!
+//! `examples`: AWS's Secrets Manager resource policies and other valid
+//! documents, and what they parse to. `invalid`: one row per rejection rule,
+//! with the message it must give (`invalid_conditions` for the
+//! `Condition` element). `public`: the public-access rule.
+//! `support`: small builders shared by the tables.
+
+mod examples;
+mod invalid;
+mod invalid_conditions;
+mod public;
+mod support;
