@@ -210,6 +210,12 @@ mod tests {
     }
 
     #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let text = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(parse_strict(&text).is_err());
+    }
+
+    #[test]
     fn string_list_shapes() {
         let one = Json::String("a".into());
         assert_eq!(string_list(&one, "Action").unwrap(), ["a"]);

@@ -11,7 +11,8 @@ use std::net::IpAddr;
 
 /// Parses a `Numeric*` value: an optional `-`, digits, and optionally `.`
 /// followed by digits (`10`, `-3`, `0.25`). No `+`, exponent, `inf` or
-/// `NaN`, which `f64::from_str` would otherwise let through.
+/// `NaN`, which `f64::from_str` would otherwise let through, and nothing
+/// too large for an `f64`.
 pub fn parse_numeric(text: &str) -> Option<f64> {
     let unsigned = text.strip_prefix('-').unwrap_or(text);
     let (int, frac) = match unsigned.split_once('.') {
@@ -22,7 +23,7 @@ pub fn parse_numeric(text: &str) -> Option<f64> {
     if !digits(int) || frac.is_some_and(|f| !digits(f)) {
         return None;
     }
-    text.parse().ok()
+    text.parse().ok().filter(|v: &f64| v.is_finite())
 }
 
 /// Parses a `Bool` or `Null` value: exactly `true` or `false`, as IAM
@@ -113,6 +114,7 @@ mod tests {
             assert!(parse_numeric(bad).is_none(), "{bad}");
         }
         assert_eq!(parse_numeric("-2.5"), Some(-2.5));
+        assert_eq!(parse_numeric(&"9".repeat(400)), None);
     }
 
     #[test]
