@@ -15,13 +15,18 @@ use tresor_wire::{AwsError, ErrorCode};
 use super::secret::{resolve, resolve_live, resolve_writable};
 use super::{Ctx, Service, replication};
 
+/// Parses a secret's resource policy: an IAM policy document whose every
+/// statement names a principal and a resource.
 fn parse(policy: &str) -> Result<tresor_policy::PolicyDocument, AwsError> {
-    tresor_policy::parse(policy).map_err(|e| {
+    let malformed = |e: tresor_policy::PolicyError| {
         AwsError::new(
             ErrorCode::MalformedPolicyDocumentException,
             format!("The resource policy has syntax errors: {}", e.message),
         )
-    })
+    };
+    let document = tresor_policy::parse(policy).map_err(malformed)?;
+    document.check_resource_policy().map_err(malformed)?;
+    Ok(document)
 }
 
 fn public_policy() -> AwsError {
