@@ -14,7 +14,6 @@ import configparser
 import datetime as dt
 import http.client
 import json
-import os
 import re
 import signal
 import socket

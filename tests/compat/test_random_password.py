@@ -40,7 +40,7 @@ def test_require_each_included_type_is_on_by_default(sm):
         assert [bool(set(pw) & c) for c in (UPPER, LOWER, DIGITS, PUNCT)] == [True] * 4, pw
 
 
-def test_alphabet_is_exactly_the_95_printable_characters(sm):
+def test_alphabet_is_exactly_the_94_printable_non_space_characters(sm):
     pw = password(sm, PasswordLength=4096)
     assert len(pw) == 4096
     assert set(pw) == DEFAULT_ALPHABET
