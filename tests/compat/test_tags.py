@@ -1,7 +1,5 @@
 """TagResource / UntagResource."""
 
-import pytest
-
 import smharness as h
 
 
