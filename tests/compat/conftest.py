@@ -23,13 +23,14 @@ import pytest
 
 import smharness as h
 
-# Isolate boto3 and the CLI from the developer's ~/.aws and AWS_* settings.
-_ISOLATION_DIR = Path(tempfile.mkdtemp(prefix="tresor-compat-aws-"))
+# Isolate boto3 and the CLI from the developer's ~/.aws and AWS_* settings:
+# the config and credentials files point to paths that do not exist.
+_NO_AWS_FILES = Path(tempfile.gettempdir()) / f"tresor-compat-no-aws-files-{os.getpid()}"
 for _var in list(os.environ):
     if _var.startswith("AWS_"):
         del os.environ[_var]
-os.environ["AWS_CONFIG_FILE"] = str(_ISOLATION_DIR / "no-config")
-os.environ["AWS_SHARED_CREDENTIALS_FILE"] = str(_ISOLATION_DIR / "no-credentials")
+os.environ["AWS_CONFIG_FILE"] = str(_NO_AWS_FILES / "config")
+os.environ["AWS_SHARED_CREDENTIALS_FILE"] = str(_NO_AWS_FILES / "credentials")
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 
 DEV_ACCESS_KEY_ID = "AKIATRESORCOMPAT0001"
