@@ -174,6 +174,7 @@ def test_validate_malformed_policy(sm, kind):
                    "MalformedPolicyDocumentException")
 
 
-def test_validate_with_unknown_secret(sm, name, account_id):
-    h.expect_error(lambda: sm.validate_resource_policy(SecretId=name, ResourcePolicy=private_policy(account_id)),
+def test_validate_with_unknown_secret(sm, account_id):
+    missing = h.unique_name("missing")
+    h.expect_error(lambda: sm.validate_resource_policy(SecretId=missing, ResourcePolicy=private_policy(account_id)),
                    "ResourceNotFoundException", h.MSG_NOT_FOUND)

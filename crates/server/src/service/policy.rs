@@ -41,14 +41,16 @@ pub async fn put_resource_policy(
     ctx: &Ctx,
     req: PutResourcePolicyRequest,
 ) -> Result<PutResourcePolicyResponse, AwsError> {
-    let document = parse(&req.resource_policy)?;
-    if req.block_public_policy.unwrap_or(false) && document.grants_public_access() {
-        return Err(public_policy());
-    }
     let ctx = ctx.clone();
     let now = svc.now();
     svc.write(move |svc, txn| {
+        // The secret first: a policy for a secret that does not exist (or
+        // cannot be changed here) is refused for that reason.
         let mut row = resolve_writable(txn, &ctx, &req.secret_id)?;
+        let document = parse(&req.resource_policy)?;
+        if req.block_public_policy.unwrap_or(false) && document.grants_public_access() {
+            return Err(public_policy());
+        }
         row.resource_policy = Some(req.resource_policy.clone());
         row.last_changed = now;
         txn.update_secret(&row)?;
