@@ -12,3 +12,6 @@ mod raw;
 
 mod lifecycle;
 mod policy;
+mod values;
+mod labels;
+mod idempotency;
