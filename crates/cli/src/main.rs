@@ -3,6 +3,7 @@
 //! Subcommands parse their flags and config file into the server's typed
 //! `Config`, then hand over to the library. Only `main` uses `anyhow`.
 
+mod harden;
 mod server_cmd;
 
 use clap::{Parser, Subcommand};

@@ -105,6 +105,7 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
             .or(file.log_format.as_deref())
             .unwrap_or("human"),
     )?;
+    crate::harden::harden_process();
     let listen = args
         .listen
         .or(file.listen)

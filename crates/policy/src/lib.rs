@@ -1,18 +1,45 @@
-//! Placeholder until the policy branch lands (replaced wholesale by it).
+//! The IAM policy language, as a pure library: parse and validate policy
+//! documents (evaluation comes later, on these same types).
+//!
+//! `parse` turns JSON text into a `PolicyDocument` or a `PolicyError`, which
+//! Secrets Manager reports as `MalformedPolicyDocumentException`. Validation
+//! follows IAM's grammar strictly and never ignores what it does not
+//! understand (security.md I17): duplicate JSON keys, unknown elements,
+//! unknown condition operators, malformed ARNs, typed condition values that
+//! do not parse, and documents over 20,480 characters are all errors.
+//!
+//! For a secret's resource policy the server calls `parse`, then
+//! `PolicyDocument::check_resource_policy`, then (for `BlockPublicPolicy`
+//! and ValidateResourcePolicy) `PolicyDocument::grants_public_access`.
+//!
+//! No I/O, no async, no dependency on the wire crate: this crate can be
+//! fuzzed alone and reused by the CLI and the agent.
+//!
+//! Files, one job each: `document` (top level, `parse`), `statement`,
+//! `principal`, `action`, `resource`, `condition`, `operator` (condition
+//! operator names), `values` and `date` (typed condition values), `public`
+//! (the public-access rule), `json` (strict JSON), `error`.
 
-pub struct PolicyDocument;
-pub struct PolicyError {
-    pub message: String,
-}
-pub fn parse(json: &str) -> Result<PolicyDocument, PolicyError> {
-    serde_json::from_str::<serde_json::Value>(json)
-        .map(|_| PolicyDocument)
-        .map_err(|e| PolicyError {
-            message: e.to_string(),
-        })
-}
-impl PolicyDocument {
-    pub fn grants_public_access(&self) -> bool {
-        false
-    }
-}
+mod action;
+mod condition;
+mod date;
+mod document;
+mod error;
+mod json;
+mod operator;
+mod principal;
+mod public;
+mod resource;
+mod statement;
+mod values;
+
+pub use action::{ActionPattern, ActionSpec};
+pub use condition::Condition;
+pub use date::Timestamp;
+pub use document::{MAX_POLICY_CHARS, PolicyDocument, Version, parse};
+pub use error::PolicyError;
+pub use operator::{ConditionOperator, OperatorKind, SetQualifier, ValueType};
+pub use principal::{Principal, PrincipalKind, PrincipalSet, PrincipalSpec};
+pub use resource::{ResourcePattern, ResourceSpec};
+pub use statement::{Effect, Statement};
+pub use values::{IpNet, is_base64, parse_bool, parse_numeric};

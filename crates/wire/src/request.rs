@@ -25,10 +25,14 @@ pub fn decode<T: DeserializeOwned>(op: Operation, body: &[u8]) -> Result<T, AwsE
         })?
     };
     validate_request(op, &value)?;
-    serde_json::from_value(value).map_err(|e| {
+    serde_json::from_value(value).map_err(|_| {
         // The validator accepts only what the DTOs can hold; reaching this
-        // means the two disagree, which is still the client's malformed input.
-        AwsError::new(ErrorCode::SerializationException, e.to_string())
+        // means the two disagree, which is still the client's malformed
+        // input. serde's message may quote a value, so it is not passed on.
+        AwsError::new(
+            ErrorCode::SerializationException,
+            "The request body does not match the operation's input shape.",
+        )
     })
 }
 

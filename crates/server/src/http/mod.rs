@@ -38,7 +38,7 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 fn router(state: Arc<AppState>) -> Router {
     Router::new()
-        .route("/", post(aws_json::handle))
+        .route("/", post(aws_json::handle).fallback(not_found))
         .route("/health", get(health))
         .fallback(not_found)
         .with_state(state)

@@ -30,7 +30,12 @@ pub async fn create_secret(
     if !is_valid_name(&req.name) {
         return Err(errors::invalid_name());
     }
-    let tags = req.tags.as_deref().map(tags::validate).transpose()?;
+    let tags = req
+        .tags
+        .as_deref()
+        .map(tags::validate)
+        .transpose()?
+        .filter(|t| !t.is_empty());
     let replicas = req
         .add_replica_regions
         .as_deref()
@@ -42,7 +47,8 @@ pub async fn create_secret(
         if let Some(existing) = txn.secret_by_name(&ctx.region, &req.name)? {
             return retried_or_exists(svc, txn, existing, &req, value.as_ref());
         }
-        svc.keyring
+        let key = svc
+            .keyring
             .key_for_write(txn, &ctx.region, req.kms_key_id.as_deref(), now)
             .map_err(errors::from_kms_on_write)?;
         let mut row = SecretRow {
@@ -51,7 +57,7 @@ pub async fn create_secret(
             name: req.name.clone(),
             arn: secret_arn(&ctx.region, &ctx.account_id, &req.name, &random_suffix()),
             description: req.description.clone().filter(|d| !d.is_empty()),
-            kms_key_id: req.kms_key_id.clone().filter(|k| !k.is_empty()),
+            kms_key_id: stored_key_id(&key, req.kms_key_id.as_deref()),
             secret_type: req.secret_type.clone().filter(|t| !t.is_empty()),
             tags,
             resource_policy: None,
@@ -130,6 +136,16 @@ fn retried_or_exists(
             replication_status: replication::statuses(&state.row),
         }),
         _ => Err(exists()),
+    }
+}
+
+/// The KMS key a secret records: `None` for the AWS managed key (which
+/// DescribeSecret does not report), otherwise the key as the caller named it.
+pub fn stored_key_id(key: &crate::store::KmsKeyRow, requested: Option<&str>) -> Option<String> {
+    if key.alias.as_deref() == Some(crate::kms::DEFAULT_KEY_ALIAS) {
+        None
+    } else {
+        requested.map(str::to_string)
     }
 }
 

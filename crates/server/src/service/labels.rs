@@ -51,13 +51,12 @@ pub fn attach_new_value(labels: &mut Labels, to: &str, requested: Option<&[Strin
     if !labels.contains_key(AWSCURRENT) && !wanted.iter().any(|s| s == AWSCURRENT) {
         wanted.push(AWSCURRENT.to_string());
     }
-    if wanted.iter().any(|s| s == AWSCURRENT) {
-        if let Some(old) = move_current(labels, to)
-            && labels.get(AWSPENDING) == Some(&old)
-        {
-            // A finished rotation: the old current keeps only AWSPREVIOUS.
-            labels.remove(AWSPENDING);
-        }
+    if wanted.iter().any(|s| s == AWSCURRENT)
+        && let Some(old) = move_current(labels, to)
+        && labels.get(AWSPENDING) == Some(&old)
+    {
+        // A finished rotation: the old current keeps only AWSPREVIOUS.
+        labels.remove(AWSPENDING);
     }
     for stage in wanted.iter().filter(|s| *s != AWSCURRENT) {
         labels.insert(stage.clone(), to.to_string());

@@ -221,6 +221,17 @@ impl<F: FnMut(&mut [u8]) -> bool> RandomStream<F> {
     }
 }
 
+/// The GetRandomPassword operation.
+pub async fn get_random_password(
+    _svc: &super::Service,
+    _ctx: &super::Ctx,
+    req: GetRandomPasswordRequest,
+) -> Result<tresor_wire::dto::GetRandomPasswordResponse, AwsError> {
+    Ok(tresor_wire::dto::GetRandomPasswordResponse {
+        random_password: Some(random_password(&req)?),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -588,15 +599,4 @@ mod tests {
             .sum();
         assert!(chi_square < 400.0, "chi-square {chi_square}");
     }
-}
-
-/// The GetRandomPassword operation.
-pub async fn get_random_password(
-    _svc: &super::Service,
-    _ctx: &super::Ctx,
-    req: GetRandomPasswordRequest,
-) -> Result<tresor_wire::dto::GetRandomPasswordResponse, AwsError> {
-    Ok(tresor_wire::dto::GetRandomPasswordResponse {
-        random_password: Some(random_password(&req)?),
-    })
 }

@@ -15,13 +15,18 @@ use tresor_wire::{AwsError, ErrorCode};
 use super::secret::{resolve, resolve_live, resolve_writable};
 use super::{Ctx, Service, replication};
 
+/// Parses a secret's resource policy: an IAM policy document whose every
+/// statement names a principal and a resource.
 fn parse(policy: &str) -> Result<tresor_policy::PolicyDocument, AwsError> {
-    tresor_policy::parse(policy).map_err(|e| {
+    let malformed = |e: tresor_policy::PolicyError| {
         AwsError::new(
             ErrorCode::MalformedPolicyDocumentException,
             format!("The resource policy has syntax errors: {}", e.message),
         )
-    })
+    };
+    let document = tresor_policy::parse(policy).map_err(malformed)?;
+    document.check_resource_policy().map_err(malformed)?;
+    Ok(document)
 }
 
 fn public_policy() -> AwsError {
@@ -36,14 +41,16 @@ pub async fn put_resource_policy(
     ctx: &Ctx,
     req: PutResourcePolicyRequest,
 ) -> Result<PutResourcePolicyResponse, AwsError> {
-    let document = parse(&req.resource_policy)?;
-    if req.block_public_policy.unwrap_or(false) && document.grants_public_access() {
-        return Err(public_policy());
-    }
     let ctx = ctx.clone();
     let now = svc.now();
     svc.write(move |svc, txn| {
+        // The secret first: a policy for a secret that does not exist (or
+        // cannot be changed here) is refused for that reason.
         let mut row = resolve_writable(txn, &ctx, &req.secret_id)?;
+        let document = parse(&req.resource_policy)?;
+        if req.block_public_policy.unwrap_or(false) && document.grants_public_access() {
+            return Err(public_policy());
+        }
         row.resource_policy = Some(req.resource_policy.clone());
         row.last_changed = now;
         txn.update_secret(&row)?;

@@ -22,7 +22,9 @@ pub async fn rotate_secret(
     req: RotateSecretRequest,
 ) -> Result<RotateSecretResponse, AwsError> {
     if req.client_request_token.is_none() {
-        return Err(errors::token_required());
+        // Recorded from AWS: the same text as the other write operations,
+        // but as InvalidParameterException.
+        return Err(errors::invalid_parameter(errors::token_required().message));
     }
     if let Some(rules) = &req.rotation_rules {
         validate_rules(rules)?;

@@ -36,12 +36,13 @@ pub async fn update_secret(
             state.row.description = Some(description.clone()).filter(|d| !d.is_empty());
         }
         if let Some(kms_key_id) = &req.kms_key_id {
-            svc.keyring
+            let key = svc
+                .keyring
                 .key_for_write(txn, &ctx.region, Some(kms_key_id), now)
                 .map_err(errors::from_kms_on_write)?;
             // Existing versions stay readable under the key that wrapped
             // them; new versions use the new key (`""` reverts to default).
-            state.row.kms_key_id = Some(kms_key_id.clone()).filter(|k| !k.is_empty());
+            state.row.kms_key_id = super::create::stored_key_id(&key, Some(kms_key_id));
         }
         if let Some(secret_type) = &req.secret_type {
             state.row.secret_type = Some(secret_type.clone()).filter(|t| !t.is_empty());

@@ -4,14 +4,15 @@
 //! Owns the request-level rules (security.md §6): header authentication
 //! only (S3), path `/` and no query so router and verifier cannot disagree
 //! (S12, S13), single instances of the headers that decide identity, time
-//! and operation (S10), `X-Amz-Date` only (S19), scope date and terminator
-//! (S4), which headers must be signed (S8, S9), the signature's format
-//! (S15) and `x-amz-content-sha256` (S7). It does not know which regions,
-//! services or keys exist, nor the time: see `check_clock` and the server.
+//! and operation (S10), a `Host` (S14), `X-Amz-Date` only (S19), scope date
+//! and terminator (S4), which headers must be signed (S8, S9), the
+//! signature's format (S15) and `x-amz-content-sha256` (S7). It does not
+//! know which regions, services, hosts or keys are valid, nor the time: see
+//! `check_clock` and the server.
 
 use std::fmt;
 
-use http::header::{AUTHORIZATION, CONTENT_TYPE};
+use http::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use http::request::Parts;
 use percent_encoding::percent_decode_str;
 
@@ -114,6 +115,11 @@ pub fn inspect(parts: &Parts, body: &[u8]) -> Result<Presented, AwsError> {
                 "The '{shown}' header must not appear more than once."
             )));
         }
+    }
+
+    // Without Host the signature would bind no endpoint at all (S14).
+    if !headers.contains_key(HOST) {
+        return Err(incomplete("The request must have a 'Host' header."));
     }
 
     let authorization = authorization

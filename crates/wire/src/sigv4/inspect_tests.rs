@@ -209,6 +209,17 @@ fn critical_headers_must_be_single() {
 }
 
 #[test]
+fn host_must_be_present() {
+    let mut parts = signed();
+    parts.headers.remove("host");
+    assert_error(
+        &rejected(&parts, BODY),
+        ErrorCode::IncompleteSignatureException,
+        "The request must have a 'Host' header.",
+    );
+}
+
+#[test]
 fn algorithm_must_be_aws4_hmac_sha256() {
     for algorithm in [
         "AWS4-HMAC-SHA1",

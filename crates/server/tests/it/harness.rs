@@ -1,0 +1,92 @@
+//! A service over a temporary data directory, with a clock tests can move.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use tresor_server::clock::ManualClock;
+use tresor_server::service::{Ctx, Service};
+use tresor_server::{Config, init};
+use tresor_wire::{AwsError, Operation};
+
+pub const REGION: &str = "us-east-1";
+
+pub struct Harness {
+    pub service: Service,
+    pub clock: Arc<ManualClock>,
+    pub account_id: String,
+}
+
+impl Harness {
+    pub async fn open(dir: &Path) -> Harness {
+        let clock = Arc::new(ManualClock::new());
+        let mut config = Config::new(dir);
+        config.account_id = Some("111122223333".into());
+        let opened = init::open(&config, clock.now())
+            .await
+            .expect("open the data directory");
+        let service = Service::new(opened.store, opened.keyring, clock.clone(), None);
+        Harness {
+            service,
+            clock,
+            account_id: opened.account_id,
+        }
+    }
+
+    pub fn ctx(&self) -> Ctx {
+        Ctx {
+            region: REGION.into(),
+            account_id: self.account_id.clone(),
+            principal_arn: format!("arn:aws:iam::{}:user/admin", self.account_id),
+            request_id: "test".into(),
+        }
+    }
+
+    pub async fn call(&self, op: Operation, body: Value) -> Result<Value, AwsError> {
+        let bytes = self
+            .service
+            .handle(&self.ctx(), op, body.to_string().as_bytes())
+            .await?;
+        Ok(serde_json::from_slice(&bytes).expect("responses are JSON"))
+    }
+
+    pub async fn ok(&self, op: Operation, body: Value) -> Value {
+        match self.call(op, body.clone()).await {
+            Ok(v) => v,
+            Err(e) => panic!("{} {body} failed: {e}", op.name()),
+        }
+    }
+
+    pub async fn create(&self, name: &str, value: &str) -> Value {
+        self.ok(
+            Operation::CreateSecret,
+            json!({"Name": name, "SecretString": value, "ClientRequestToken": token()}),
+        )
+        .await
+    }
+}
+
+trait Now {
+    fn now(&self) -> i64;
+}
+
+impl Now for ManualClock {
+    fn now(&self) -> i64 {
+        use tresor_server::clock::Clock;
+        self.now_ms()
+    }
+}
+
+/// A fresh ClientRequestToken.
+pub fn token() -> String {
+    uuid_like()
+}
+
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(1);
+    format!(
+        "00000000-0000-4000-8000-{:012x}",
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}

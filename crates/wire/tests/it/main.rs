@@ -1,0 +1,3 @@
+//! Integration tests of tresor-wire, one binary for the crate (DESIGN.md §10).
+
+mod sigv4;

@@ -1,0 +1,140 @@
+"""Fixtures of the boto3 / AWS CLI compatibility suite.
+
+One dev-mode server per session (`$TRESOR_BIN server --dev ...`); tests that
+need persistent mode start their own. Every test uses fresh secret names, so
+tests are independent and can run in any order.
+
+Environment:
+  TRESOR_BIN               the `tresor` binary (required)
+  TRESOR_COMPAT_ENDPOINT   debugging only: use an already running endpoint
+                           instead of starting TRESOR_BIN (with
+                           TRESOR_COMPAT_ACCESS_KEY_ID / _SECRET_ACCESS_KEY);
+                           persistent-mode tests are then skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets as _secrets
+import tempfile
+from pathlib import Path
+
+import pytest
+
+import smharness as h
+
+# Isolate boto3 and the CLI from the developer's ~/.aws and AWS_* settings:
+# the config and credentials files point to paths that do not exist.
+_NO_AWS_FILES = Path(tempfile.gettempdir()) / f"tresor-compat-no-aws-files-{os.getpid()}"
+for _var in list(os.environ):
+    if _var.startswith("AWS_"):
+        del os.environ[_var]
+os.environ["AWS_CONFIG_FILE"] = str(_NO_AWS_FILES / "config")
+os.environ["AWS_SHARED_CREDENTIALS_FILE"] = str(_NO_AWS_FILES / "credentials")
+os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+
+DEV_ACCESS_KEY_ID = "AKIATRESORCOMPAT0001"
+DEV_SECRET_ACCESS_KEY = _secrets.token_urlsafe(30)[:40]
+
+
+def tresor_bin() -> str | None:
+    return os.environ.get("TRESOR_BIN")
+
+
+def external_endpoint() -> str | None:
+    return os.environ.get("TRESOR_COMPAT_ENDPOINT")
+
+
+def pytest_report_header(config):
+    if external_endpoint():
+        return f"tresor compat: external endpoint {external_endpoint()} (debug mode)"
+    return f"tresor compat: TRESOR_BIN={tresor_bin()}"
+
+
+@pytest.fixture(scope="session")
+def server_workdir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("tresor")
+
+
+@pytest.fixture(scope="session")
+def endpoint(server_workdir) -> h.Endpoint:
+    """The session's dev-mode server."""
+    url = external_endpoint()
+    if url:
+        yield h.Endpoint(
+            url.rstrip("/"),
+            os.environ.get("TRESOR_COMPAT_ACCESS_KEY_ID", "testing"),
+            os.environ.get("TRESOR_COMPAT_SECRET_ACCESS_KEY", "testing"),
+        )
+        return
+    binary = tresor_bin()
+    if not binary:
+        pytest.exit("TRESOR_BIN is not set: point it at the tresor binary "
+                    "(see tests/compat/README.md)", returncode=4)
+    if not os.access(binary, os.X_OK):
+        pytest.exit(f"TRESOR_BIN={binary} is not an executable file", returncode=4)
+    server = h.dev_server(binary, server_workdir, DEV_ACCESS_KEY_ID, DEV_SECRET_ACCESS_KEY)
+    server.start()
+    try:
+        yield h.Endpoint(server.endpoint, DEV_ACCESS_KEY_ID, DEV_SECRET_ACCESS_KEY)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def client_for(endpoint):
+    """client_for(region) -> a cached boto3 client for that region."""
+    cache = {}
+
+    def get(region: str = h.DEFAULT_REGION, validate: bool = True):
+        key = (region, validate)
+        if key not in cache:
+            cache[key] = h.make_client(endpoint, region, validate=validate)
+        return cache[key]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def sm(client_for):
+    """boto3 client, us-east-1."""
+    return client_for(h.DEFAULT_REGION)
+
+
+@pytest.fixture(scope="session")
+def sm_raw_params(client_for):
+    """boto3 client without client-side parameter validation, so model
+    violations (too short, missing members) reach the server."""
+    return client_for(h.DEFAULT_REGION, validate=False)
+
+
+@pytest.fixture(scope="session")
+def raw(endpoint) -> h.RawClient:
+    return h.RawClient(endpoint)
+
+
+@pytest.fixture
+def name(request) -> str:
+    return h.unique_name(request.node.name)
+
+
+@pytest.fixture
+def secret(sm, name) -> dict:
+    """A fresh secret with one string version; returns the CreateSecret
+    response plus the value under "Value"."""
+    tok = h.token()
+    resp = sm.create_secret(Name=name, SecretString="initial-value", ClientRequestToken=tok)
+    assert resp["VersionId"] == tok
+    return {"ARN": resp["ARN"], "Name": resp["Name"], "VersionId": tok, "Value": "initial-value"}
+
+
+@pytest.fixture
+def account_id(secret) -> str:
+    return h.account_of(secret["ARN"])
+
+
+@pytest.fixture
+def persistent_supported():
+    if not tresor_bin():
+        pytest.skip("persistent-mode tests need TRESOR_BIN (not available with an external endpoint)")
+    return tresor_bin()

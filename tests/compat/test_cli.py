@@ -1,0 +1,172 @@
+"""The AWS CLI (`aws secretsmanager ...`) against the server: the README quick
+start and a handful of operations, binary values through fileb://, and the
+CLI's own pagination. The CLI is isolated from ~/.aws."""
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import smharness as h
+
+pytestmark = pytest.mark.cli
+
+
+def cli_command():
+    exe = shutil.which("aws")
+    return [exe] if exe else [sys.executable, "-m", "awscli"]
+
+
+@pytest.fixture(scope="module")
+def aws(endpoint, tmp_path_factory):
+    home = tmp_path_factory.mktemp("cli-home")
+
+    def run(*args, region=h.DEFAULT_REGION, endpoint_flag=True, check=True, output="json"):
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(home),
+            "LANG": "C.UTF-8",
+            "AWS_ACCESS_KEY_ID": endpoint.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": endpoint.secret_access_key,
+            "AWS_DEFAULT_REGION": region,
+            "AWS_ENDPOINT_URL": endpoint.url,
+            "AWS_CONFIG_FILE": str(home / "no-config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(home / "no-credentials"),
+            "AWS_MAX_ATTEMPTS": "1",
+            "AWS_RETRY_MODE": "standard",
+            "AWS_PAGER": "",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+        for var in ("PYTHONPATH", "VIRTUAL_ENV", "PYENV_VERSION", "PYENV_ROOT"):
+            if var in os.environ:
+                env[var] = os.environ[var]
+        cmd = cli_command() + ["secretsmanager", *args, "--output", output]
+        if endpoint_flag:
+            cmd += ["--endpoint-url", endpoint.url]
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, cwd=home)
+        if check:
+            assert proc.returncode == 0, f"{cmd}\nstdout: {proc.stdout}\nstderr: {proc.stderr}"
+        out = json.loads(proc.stdout) if output == "json" and proc.stdout.strip() else proc.stdout
+        return proc.returncode, out, proc.stderr
+
+    return run
+
+
+def test_readme_quick_start(aws, sm, name):
+    """create-secret then get-secret-value, endpoint from AWS_ENDPOINT_URL only."""
+    _, created, _ = aws("create-secret", "--name", name, "--secret-string", '{"user":"app","password":"hunter2"}',
+                        endpoint_flag=False)
+    assert set(created) == {"ARN", "Name", "VersionId"}
+    assert created["Name"] == name
+    assert h.arn_pattern(name).match(created["ARN"])
+    _, value, _ = aws("get-secret-value", "--secret-id", name, endpoint_flag=False)
+    assert json.loads(value["SecretString"]) == {"user": "app", "password": "hunter2"}
+    assert value["VersionId"] == created["VersionId"]
+    assert value["VersionStages"] == ["AWSCURRENT"]
+    assert sm.get_secret_value(SecretId=name)["SecretString"] == value["SecretString"]
+
+
+def test_query_text_output(aws, sm, name):
+    sm.create_secret(Name=name, SecretString="plain text value")
+    rc, out, _ = aws("get-secret-value", "--secret-id", name, "--query", "SecretString", output="text")
+    assert out.strip() == "plain text value"
+
+
+def test_binary_value_via_fileb(aws, sm, name, tmp_path):
+    data = bytes(range(256))
+    path = tmp_path / "blob.bin"
+    path.write_bytes(data)
+    aws("create-secret", "--name", name, "--secret-binary", f"fileb://{path}")
+    assert sm.get_secret_value(SecretId=name)["SecretBinary"] == data
+    _, value, _ = aws("get-secret-value", "--secret-id", name)
+    assert base64.b64decode(value["SecretBinary"]) == data
+    assert "SecretString" not in value
+    data2 = b"\xff\x00second"
+    path.write_bytes(data2)
+    aws("put-secret-value", "--secret-id", name, "--secret-binary", f"fileb://{path}")
+    assert sm.get_secret_value(SecretId=name)["SecretBinary"] == data2
+
+
+def test_describe_update_tag_and_stages(aws, sm, name):
+    _, created, _ = aws("create-secret", "--name", name, "--secret-string", "v1",
+                        "--description", "from the cli", "--tags", "Key=team,Value=cli")
+    _, described, _ = aws("describe-secret", "--secret-id", created["ARN"])
+    assert described["Description"] == "from the cli"
+    assert described["Tags"] == [{"Key": "team", "Value": "cli"}]
+    assert described["VersionIdsToStages"] == {created["VersionId"]: ["AWSCURRENT"]}
+
+    _, put, _ = aws("put-secret-value", "--secret-id", name, "--secret-string", "v2",
+                    "--version-stages", "AWSPENDING")
+    assert put["VersionStages"] == ["AWSPENDING"]
+    aws("update-secret-version-stage", "--secret-id", name, "--version-stage", "AWSCURRENT",
+        "--move-to-version-id", put["VersionId"], "--remove-from-version-id", created["VersionId"])
+    assert sm.get_secret_value(SecretId=name)["SecretString"] == "v2"
+
+    _, updated, _ = aws("update-secret", "--secret-id", name, "--description", "changed")
+    assert set(updated) == {"ARN", "Name"}
+    aws("tag-resource", "--secret-id", name, "--tags", "Key=extra,Value=1")
+    aws("untag-resource", "--secret-id", name, "--tag-keys", "team")
+    described = sm.describe_secret(SecretId=name)
+    assert described["Description"] == "changed"
+    assert described["Tags"] == [{"Key": "extra", "Value": "1"}]
+
+    _, versions, _ = aws("list-secret-version-ids", "--secret-id", name)
+    assert {v["VersionId"] for v in versions["Versions"]} == {created["VersionId"], put["VersionId"]}
+
+
+def test_cli_paginates_list_secrets(aws, sm, name):
+    for i in range(5):
+        sm.create_secret(Name=f"{name}/{i}", SecretString="v")
+    flt = ["--filters", f"Key=name,Values={name}/"]
+    # Auto-pagination with a page size of 2 still yields everything.
+    _, everything, _ = aws("list-secrets", *flt, "--page-size", "2")
+    assert sorted(s["Name"] for s in everything["SecretList"]) == [f"{name}/{i}" for i in range(5)]
+    # --max-items stops early and hands out a token to resume from.
+    _, first, _ = aws("list-secrets", *flt, "--max-items", "3", "--page-size", "2")
+    assert len(first["SecretList"]) == 3
+    assert first.get("NextToken")
+    _, rest, _ = aws("list-secrets", *flt, "--max-items", "3", "--page-size", "2",
+                     "--starting-token", first["NextToken"])
+    names = [s["Name"] for s in first["SecretList"] + rest["SecretList"]]
+    assert sorted(names) == [f"{name}/{i}" for i in range(5)]
+
+
+def test_get_random_password(aws):
+    _, out, _ = aws("get-random-password", "--password-length", "20", "--exclude-punctuation")
+    pw = out["RandomPassword"]
+    assert len(pw) == 20 and pw.isalnum()
+
+
+def test_cli_error_reporting(aws, name):
+    rc, _, err = aws("get-secret-value", "--secret-id", name, check=False)
+    assert rc != 0
+    assert "(ResourceNotFoundException)" in err
+    assert h.MSG_NOT_FOUND in err
+
+
+def test_delete_and_restore(aws, sm, name):
+    aws("create-secret", "--name", name, "--secret-string", "v")
+    _, deleted, _ = aws("delete-secret", "--secret-id", name, "--recovery-window-in-days", "7")
+    assert set(deleted) == {"ARN", "Name", "DeletionDate"}
+    aws("restore-secret", "--secret-id", name)
+    assert "DeletedDate" not in sm.describe_secret(SecretId=name)
+    aws("delete-secret", "--secret-id", name, "--force-delete-without-recovery")
+    h.expect_error(lambda: sm.describe_secret(SecretId=name), "ResourceNotFoundException")
+
+
+def test_resource_policy_from_file(aws, sm, secret, account_id, tmp_path):
+    policy = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+        "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps(policy))
+    aws("put-resource-policy", "--secret-id", secret["Name"], "--resource-policy", f"file://{path}",
+        "--block-public-policy")
+    _, got, _ = aws("get-resource-policy", "--secret-id", secret["Name"])
+    assert json.loads(got["ResourcePolicy"]) == policy
+    _, validated, _ = aws("validate-resource-policy", "--resource-policy", f"file://{path}")
+    assert validated["PolicyValidationPassed"] is True
