@@ -10,8 +10,18 @@
 mod harness;
 mod raw;
 
-mod lifecycle;
-mod policy;
-mod values;
-mod labels;
+mod batch;
+mod deletion;
+mod errors;
 mod idempotency;
+mod labels;
+mod lifecycle;
+mod list;
+mod password;
+mod policy;
+mod replication;
+mod restart;
+mod rotation;
+mod tags;
+mod values;
+mod versions;
