@@ -18,8 +18,7 @@ async fn by_ids_answers_values_and_per_id_errors() {
     let h = Harness::start().await;
     let c = h.client();
     let arn_a = create(&c, "b/a", "A").await;
-    ok(c
-        .create_secret()
+    ok(c.create_secret()
         .name("b/bin")
         .secret_binary(Blob::new(vec![0, 1, 2]))
         .send()
@@ -125,8 +124,7 @@ async fn by_filters_pages_through_current_values() {
 async fn by_tag_filter() {
     let h = Harness::start().await;
     let c = h.client();
-    ok(c
-        .create_secret()
+    ok(c.create_secret()
         .name("tagged")
         .secret_string("yes")
         .tags(Tag::builder().key("app").value("pay").build())
@@ -143,7 +141,11 @@ async fn by_tag_filter() {
         )
         .send()
         .await);
-    let names: Vec<&str> = out.secret_values().iter().filter_map(|v| v.name()).collect();
+    let names: Vec<&str> = out
+        .secret_values()
+        .iter()
+        .filter_map(|v| v.name())
+        .collect();
     assert_eq!(names, ["tagged"]);
 }
 
@@ -207,7 +209,10 @@ async fn invalid_next_token_is_rejected() {
             .send()
             .await,
     )
-    .assert("InvalidNextTokenException", "The NextToken value is invalid.");
+    .assert(
+        "InvalidNextTokenException",
+        "The NextToken value is invalid.",
+    );
 }
 
 #[tokio::test]
@@ -215,7 +220,10 @@ async fn batch_reads_count_as_access() {
     let h = Harness::start().await;
     let c = h.client();
     create(&c, "acc", "v").await;
-    ok(c.batch_get_secret_value().secret_id_list("acc").send().await);
+    ok(c.batch_get_secret_value()
+        .secret_id_list("acc")
+        .send()
+        .await);
     let d = ok(c.describe_secret().secret_id("acc").send().await);
     let day = secs(d.last_accessed_date.as_ref().unwrap());
     assert_eq!(day.rem_euclid(86_400), 0);

@@ -118,8 +118,14 @@ async fn scheduled_secret_refuses_value_and_metadata_operations() {
         .assert("InvalidRequestException", MARKED_FOR_DELETION);
     fail(c.tag_resource().secret_id("sched").tags(tag).send().await)
         .assert("InvalidRequestException", MARKED_FOR_DELETION);
-    fail(c.untag_resource().secret_id("sched").tag_keys("k").send().await)
-        .assert("InvalidRequestException", MARKED_FOR_DELETION);
+    fail(
+        c.untag_resource()
+            .secret_id("sched")
+            .tag_keys("k")
+            .send()
+            .await,
+    )
+    .assert("InvalidRequestException", MARKED_FOR_DELETION);
     fail(
         c.put_secret_value()
             .secret_id("sched")
@@ -220,14 +226,12 @@ async fn restore_brings_everything_back() {
     let c = h.client();
     let arn = create(&c, "back", "one").await;
     put(&c, "back", &tok(2), "two").await;
-    ok(c
-        .tag_resource()
+    ok(c.tag_resource()
         .secret_id("back")
         .tags(Tag::builder().key("team").value("core").build())
         .send()
         .await);
-    ok(c
-        .put_resource_policy()
+    ok(c.put_resource_policy()
         .secret_id("back")
         .resource_policy(crate::policy::PRIVATE_POLICY)
         .send()

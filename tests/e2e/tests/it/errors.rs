@@ -118,6 +118,28 @@ async fn a_tampered_body_fails_the_signature() {
 }
 
 #[tokio::test]
+async fn a_swapped_target_fails_the_signature() {
+    // X-Amz-Target is signed: changing GetSecretValue into DeleteSecret
+    // after signing must not delete anything.
+    let h = Harness::start().await;
+    create(&h.client(), "swap", "v").await;
+    let r = h
+        .raw()
+        .request(
+            "DescribeSecret",
+            json!({"SecretId": "swap", "ForceDeleteWithoutRecovery": true}),
+        )
+        .tamper_target("DeleteSecret")
+        .send()
+        .await;
+    assert_eq!(
+        assert_auth_error(&r, "InvalidSignatureException"),
+        SIGNATURE_MISMATCH
+    );
+    assert_eq!(current(&h.client(), "swap").await, "v");
+}
+
+#[tokio::test]
 async fn a_date_six_minutes_in_the_past_is_expired() {
     // §2 step 3 [AWS]: ±5 minutes.
     let h = Harness::start().await;

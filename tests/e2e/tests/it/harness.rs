@@ -111,7 +111,10 @@ impl Harness {
     }
 
     pub fn client_in(&self, region: &str) -> Client {
-        self.client_with(region, Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "e2e"))
+        self.client_with(
+            region,
+            Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "e2e"),
+        )
     }
 
     pub fn client_with(&self, region: &str, credentials: Credentials) -> Client {
@@ -210,7 +213,10 @@ where
         "error without x-amzn-RequestId: {failure:?}"
     );
     if failure.code != "InternalServiceError" {
-        assert_eq!(failure.status, 400, "client errors are HTTP 400: {failure:?}");
+        assert_eq!(
+            failure.status, 400,
+            "client errors are HTTP 400: {failure:?}"
+        );
     }
     failure
 }

@@ -142,8 +142,7 @@ async fn binary_retry_with_same_bytes_is_a_no_op() {
     let h = Harness::start().await;
     let c = h.client();
     for _ in 0..2 {
-        ok(c
-            .create_secret()
+        ok(c.create_secret()
             .name("binidem")
             .secret_binary(Blob::new(vec![1, 2, 3]))
             .client_request_token(tok(1))
@@ -250,7 +249,12 @@ async fn raw_writes_without_a_token_are_rejected_first() {
 async fn the_sdk_fills_in_a_token_by_itself() {
     let h = Harness::start().await;
     let c = h.client();
-    let out = ok(c.create_secret().name("auto").secret_string("v").send().await);
+    let out = ok(c
+        .create_secret()
+        .name("auto")
+        .secret_string("v")
+        .send()
+        .await);
     let version = out.version_id().unwrap();
     assert!((32..=64).contains(&version.len()), "{version}");
     let out = ok(c

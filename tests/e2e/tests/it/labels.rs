@@ -47,10 +47,8 @@ fn expect(
     let want: BTreeMap<String, BTreeSet<String>> =
         want.iter().map(|(v, s)| (tok(*v), labels(s))).collect();
     assert_eq!(actual, &want, "ListSecretVersionIds(IncludeDeprecated)");
-    let labelled: BTreeMap<String, BTreeSet<String>> = want
-        .into_iter()
-        .filter(|(_, s)| !s.is_empty())
-        .collect();
+    let labelled: BTreeMap<String, BTreeSet<String>> =
+        want.into_iter().filter(|(_, s)| !s.is_empty()).collect();
     assert_eq!(described, &labelled, "DescribeSecret VersionIdsToStages");
 }
 
@@ -163,7 +161,12 @@ async fn golden_4_reserved_and_custom_labels_together() {
     let (v2, v3, v4) = (tok(2), tok(3), tok(4));
     create(&c, "g4", "v1").await;
     put_staged(&c, "g4", &v2, &["AWSCURRENT", "PUT0"]).await;
-    check(&c, "g4", &[(1, &["AWSPREVIOUS"]), (2, &["AWSCURRENT", "PUT0"])]).await;
+    check(
+        &c,
+        "g4",
+        &[(1, &["AWSPREVIOUS"]), (2, &["AWSCURRENT", "PUT0"])],
+    )
+    .await;
     put_staged(&c, "g4", &v3, &["AWSPENDING", "PUT1"]).await;
     move_stage(&c, "g4", "AWSCURRENT", Some(&v3), Some(&v2)).await;
     check(
@@ -279,8 +282,7 @@ async fn update_secret_over_a_finished_rotation_clears_pending_too() {
     create(&c, "finu", "v1").await;
     put_staged(&c, "finu", &v2, &["AWSPENDING"]).await;
     move_stage(&c, "finu", "AWSCURRENT", Some(&v2), Some(&v1)).await;
-    ok(c
-        .update_secret()
+    ok(c.update_secret()
         .secret_id("finu")
         .secret_string("v3")
         .client_request_token(&v3)
@@ -444,4 +446,77 @@ async fn more_than_20_labels_per_secret_is_limit_exceeded() {
     let versions = all_versions(&c, "many").await;
     assert_eq!(versions.len(), 2);
     assert_eq!(versions[&tok(2)].len(), 19);
+}
+
+#[tokio::test]
+async fn version_stages_must_hold_1_to_20_labels() {
+    // Model: VersionStages 1–20 items, each 1–256 characters.
+    let h = Harness::start().await;
+    let c = h.client();
+    create(&c, "vs", "one").await;
+    fail(
+        c.put_secret_value()
+            .secret_id("vs")
+            .secret_string("two")
+            .set_version_stages(Some(vec![]))
+            .send()
+            .await,
+    )
+    .assert_code("ValidationException");
+    let many: Vec<String> = (0..21).map(|i| format!("S{i}")).collect();
+    fail(
+        c.put_secret_value()
+            .secret_id("vs")
+            .secret_string("two")
+            .set_version_stages(Some(many))
+            .send()
+            .await,
+    )
+    .assert_code("ValidationException");
+    fail(
+        c.put_secret_value()
+            .secret_id("vs")
+            .secret_string("two")
+            .version_stages("x".repeat(257))
+            .send()
+            .await,
+    )
+    .assert_code("ValidationException");
+    assert_eq!(all_versions(&c, "vs").await.len(), 1);
+}
+
+#[tokio::test]
+async fn moving_current_with_the_wrong_remove_from_version_is_refused() {
+    let h = Harness::start().await;
+    let c = h.client();
+    let (v2, v3) = (tok(2), tok(3));
+    create(&c, "wrong", "one").await;
+    put_staged(&c, "wrong", &v2, &["x"]).await;
+    put_staged(&c, "wrong", &v3, &["y"]).await;
+    fail(
+        c.update_secret_version_stage()
+            .secret_id("wrong")
+            .version_stage("AWSCURRENT")
+            .move_to_version_id(&v3)
+            .remove_from_version_id(&v2)
+            .send()
+            .await,
+    )
+    .assert_code("InvalidParameterException");
+    check(
+        &c,
+        "wrong",
+        &[(1, &["AWSCURRENT"]), (2, &["x"]), (3, &["y"])],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn moving_current_onto_its_holder_changes_nothing() {
+    let h = Harness::start().await;
+    let c = h.client();
+    create(&c, "same", "one").await;
+    put(&c, "same", &tok(2), "two").await;
+    move_stage(&c, "same", "AWSCURRENT", Some(&tok(2)), None).await;
+    check(&c, "same", &[(1, &["AWSPREVIOUS"]), (2, &["AWSCURRENT"])]).await;
 }

@@ -145,7 +145,10 @@ async fn description_filter_is_word_based_and_case_insensitive() {
     assert_eq!(
         names_for(
             &c,
-            vec![filter(FilterNameStringType::Description, &["My Description"])]
+            vec![filter(
+                FilterNameStringType::Description,
+                &["My Description"]
+            )]
         )
         .await,
         ["d1", "d2", "d3", "d4"]
@@ -222,7 +225,11 @@ async fn filters_and_values_combine_as_and_of_ors() {
     make(&c, "web/a", None, &[("env", "prod")]).await;
     // Values OR.
     assert_eq!(
-        names_for(&c, vec![filter(FilterNameStringType::Name, &["app/", "db/"])]).await,
+        names_for(
+            &c,
+            vec![filter(FilterNameStringType::Name, &["app/", "db/"])]
+        )
+        .await,
         ["app/a", "app/b", "db/a"]
     );
     // Filters AND.
@@ -435,8 +442,10 @@ async fn invalid_next_token_and_max_results_out_of_range() {
     let h = Harness::start().await;
     let c = h.client();
     make(&c, "one", None, &[]).await;
-    fail(c.list_secrets().next_token("garbage").send().await)
-        .assert("InvalidNextTokenException", "The NextToken value is invalid.");
+    fail(c.list_secrets().next_token("garbage").send().await).assert(
+        "InvalidNextTokenException",
+        "The NextToken value is invalid.",
+    );
     fail(c.list_secrets().max_results(101).send().await).assert_code("ValidationException");
     fail(c.list_secrets().max_results(0).send().await).assert_code("ValidationException");
 }
@@ -446,7 +455,11 @@ async fn list_secrets_is_per_region() {
     let h = Harness::start().await;
     create(&h.client(), "east", "v").await;
     let west = h.client_in("us-west-2");
-    assert!(ok(west.list_secrets().send().await).secret_list().is_empty());
+    assert!(
+        ok(west.list_secrets().send().await)
+            .secret_list()
+            .is_empty()
+    );
     fail(west.describe_secret().secret_id("east").send().await)
         .assert("ResourceNotFoundException", NOT_FOUND);
 }

@@ -114,7 +114,10 @@ async fn lengths_at_the_model_bounds() {
     let c = h.client();
     let p = password(&c, |b| b.password_length(4096)).await;
     assert_eq!(p.chars().count(), 4096);
-    let p = password(&c, |b| b.password_length(1).require_each_included_type(false)).await;
+    let p = password(&c, |b| {
+        b.password_length(1).require_each_included_type(false)
+    })
+    .await;
     assert_eq!(p.chars().count(), 1);
     // §4 GetRandomPassword: the exact Coral message.
     fail(c.get_random_password().password_length(5000).send().await).assert(

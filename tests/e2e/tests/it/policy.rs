@@ -36,8 +36,7 @@ async fn put_get_delete_round_trip_the_policy_as_stored() {
     assert_eq!(got.resource_policy(), Some(pretty));
 
     // Put replaces.
-    ok(c
-        .put_resource_policy()
+    ok(c.put_resource_policy()
         .secret_id("pol")
         .resource_policy(PRIVATE_POLICY)
         .send()
@@ -120,16 +119,14 @@ async fn block_public_policy_refuses_broad_access() {
     let got = ok(c.get_resource_policy().secret_id("pub").send().await);
     assert_eq!(got.resource_policy, None);
     // A private policy passes the block.
-    ok(c
-        .put_resource_policy()
+    ok(c.put_resource_policy()
         .secret_id("pub")
         .resource_policy(PRIVATE_POLICY)
         .block_public_policy(true)
         .send()
         .await);
     // Without the block, public policies are accepted [doc].
-    ok(c
-        .put_resource_policy()
+    ok(c.put_resource_policy()
         .secret_id("pub")
         .resource_policy(PUBLIC_POLICY)
         .send()
@@ -208,7 +205,10 @@ async fn policy_longer_than_20480_characters_is_a_validation_error() {
     let c = h.client();
     create(&c, "long", "v").await;
     // A valid policy padded with whitespace past the limit.
-    let long = format!("{PRIVATE_POLICY}{}", " ".repeat(20_481 - PRIVATE_POLICY.len()));
+    let long = format!(
+        "{PRIVATE_POLICY}{}",
+        " ".repeat(20_481 - PRIVATE_POLICY.len())
+    );
     assert_eq!(long.len(), 20_481);
     fail(
         c.put_resource_policy()
@@ -226,8 +226,7 @@ async fn putting_a_policy_changes_last_changed_date() {
     let c = h.client();
     create(&c, "lcp", "v").await;
     let before = ok(c.describe_secret().secret_id("lcp").send().await);
-    ok(c
-        .put_resource_policy()
+    ok(c.put_resource_policy()
         .secret_id("lcp")
         .resource_policy(PRIVATE_POLICY)
         .send()

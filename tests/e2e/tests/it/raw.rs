@@ -38,6 +38,8 @@ pub struct RawRequest<'a> {
     session_token: Option<String>,
     /// Sent instead of `body` after signing `body`.
     tampered_body: Option<Vec<u8>>,
+    /// Sent as `X-Amz-Target` after signing the real target.
+    tampered_target: Option<String>,
 }
 
 #[derive(Debug)]
@@ -109,6 +111,7 @@ impl RawClient {
             signed: true,
             session_token: None,
             tampered_body: None,
+            tampered_target: None,
         }
     }
 }
@@ -147,6 +150,12 @@ impl RawRequest<'_> {
     /// Signs the real body but sends `body` instead.
     pub fn tamper_body(mut self, body: serde_json::Value) -> Self {
         self.tampered_body = Some(serde_json::to_vec(&body).expect("JSON"));
+        self
+    }
+
+    /// Signs the real target but sends `secretsmanager.<operation>`.
+    pub fn tamper_target(mut self, operation: &str) -> Self {
+        self.tampered_target = Some(format!("secretsmanager.{operation}"));
         self
     }
 
@@ -205,6 +214,13 @@ impl RawRequest<'_> {
         }
         if !self.sign_target {
             headers.push(("x-amz-target".into(), self.target.clone()));
+        }
+        if let Some(target) = self.tampered_target {
+            for (name, value) in &mut headers {
+                if name == "x-amz-target" {
+                    *value = target.clone();
+                }
+            }
         }
         let body = self.tampered_body.unwrap_or(self.body);
         send_http(c.addr, &headers, &body).await

@@ -45,7 +45,10 @@ async fn create_with_a_replica_region() {
     let rd = ok(r.describe_secret().secret_id("multi").send().await);
     assert_eq!(
         rd.arn(),
-        Some(arn.replace(&format!(":{REGION}:"), &format!(":{REGION2}:")).as_str())
+        Some(
+            arn.replace(&format!(":{REGION}:"), &format!(":{REGION2}:"))
+                .as_str()
+        )
     );
     assert_eq!(rd.primary_region(), Some(REGION));
     assert_eq!(current(&r, "multi").await, "v1");
@@ -60,6 +63,11 @@ async fn create_with_a_replica_region() {
     assert_eq!(statuses.len(), 1);
     assert_eq!(statuses[0].region(), Some(REGION2));
     assert_eq!(statuses[0].status(), Some(&StatusType::InSync));
+    // The default key is reported by alias in ReplicationStatus (AWS CLI
+    // example output), but not in the replica's own DescribeSecret.
+    assert_eq!(statuses[0].kms_key_id(), Some("alias/aws/secretsmanager"));
+    assert_eq!(rd.kms_key_id, None);
+    assert_eq!(rd.replication_status, None);
 }
 
 #[tokio::test]
@@ -260,7 +268,10 @@ async fn a_name_taken_in_the_target_region_fails_unless_overwritten() {
         .await);
     let s = &out.replication_status()[0];
     assert!(
-        matches!(s.status(), Some(StatusType::InSync | StatusType::InProgress)),
+        matches!(
+            s.status(),
+            Some(StatusType::InSync | StatusType::InProgress)
+        ),
         "{s:?}"
     );
     assert_eq!(current(&r, "clash").await, "primary value");
@@ -333,7 +344,7 @@ async fn stop_replication_promotes_the_replica() {
     assert!(pd.replication_status().is_empty(), "{pd:?}");
     // The promoted secret is writable, its own primary, and independent.
     let rd = ok(r.describe_secret().secret_id("promo").send().await);
-    assert_ne!(rd.primary_region(), Some(REGION), "{rd:?}");
+    assert_eq!(rd.primary_region(), Some(REGION2), "{rd:?}");
     put(&r, "promo", &tok(2), "replica's own").await;
     put(&p, "promo", &tok(3), "primary's own").await;
     assert_eq!(current(&r, "promo").await, "replica's own");
@@ -348,13 +359,28 @@ async fn stop_replication_on_a_non_replica_is_invalid_request() {
     let h = Harness::start().await;
     let (p, r) = (h.client(), h.client_in(REGION2));
     replicated(&p, "prim", "v").await;
-    fail(p.stop_replication_to_replica().secret_id("prim").send().await)
-        .assert_code("InvalidRequestException");
+    fail(
+        p.stop_replication_to_replica()
+            .secret_id("prim")
+            .send()
+            .await,
+    )
+    .assert_code("InvalidRequestException");
     create(&r, "plain", "v").await;
-    fail(r.stop_replication_to_replica().secret_id("plain").send().await)
-        .assert_code("InvalidRequestException");
-    fail(r.stop_replication_to_replica().secret_id("nope").send().await)
-        .assert("ResourceNotFoundException", NOT_FOUND);
+    fail(
+        r.stop_replication_to_replica()
+            .secret_id("plain")
+            .send()
+            .await,
+    )
+    .assert_code("InvalidRequestException");
+    fail(
+        r.stop_replication_to_replica()
+            .secret_id("nope")
+            .send()
+            .await,
+    )
+    .assert("ResourceNotFoundException", NOT_FOUND);
 }
 
 #[tokio::test]

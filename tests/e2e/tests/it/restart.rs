@@ -103,7 +103,10 @@ async fn everything_survives_a_restart() {
     let bin = ok(c.get_secret_value().secret_id("s/binary").send().await);
     assert_eq!(bin.secret_binary.unwrap().into_inner(), vec![0, 255, 1]);
     let policy = ok(c.get_resource_policy().secret_id("s/binary").send().await);
-    assert_eq!(policy.resource_policy(), Some(crate::policy::PRIVATE_POLICY));
+    assert_eq!(
+        policy.resource_policy(),
+        Some(crate::policy::PRIVATE_POLICY)
+    );
 
     // Still scheduled; still restorable.
     fail(c.get_secret_value().secret_id("s/doomed").send().await)

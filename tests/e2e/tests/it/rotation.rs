@@ -27,7 +27,9 @@ async fn assert_untouched(c: &Client, secret: &str) {
 }
 
 fn days(n: i64) -> RotationRulesType {
-    RotationRulesType::builder().automatically_after_days(n).build()
+    RotationRulesType::builder()
+        .automatically_after_days(n)
+        .build()
 }
 
 fn schedule(expr: &str, duration: Option<&str>) -> RotationRulesType {
@@ -88,8 +90,7 @@ async fn an_uninvokable_function_is_access_denied_and_nothing_is_stored() {
     .assert("AccessDeniedException", CANNOT_INVOKE);
     assert_untouched(&c, "deny").await;
     // Still no stored function: the next call without one says so.
-    fail(c.rotate_secret().secret_id("deny").send().await)
-        .assert_code("InvalidRequestException");
+    fail(c.rotate_secret().secret_id("deny").send().await).assert_code("InvalidRequestException");
 }
 
 #[tokio::test]
@@ -226,5 +227,8 @@ async fn cancel_names_a_pending_version_left_in_place() {
             fail::<(), _>(Err(e)).assert_code("InvalidRequestException");
         }
     }
-    assert_eq!(stage_map(&c, "pend").await[&tok(2)], labels(&["AWSPENDING"]));
+    assert_eq!(
+        stage_map(&c, "pend").await[&tok(2)],
+        labels(&["AWSPENDING"])
+    );
 }

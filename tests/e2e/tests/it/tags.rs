@@ -43,8 +43,7 @@ async fn tags_merge_by_case_sensitive_key() {
         .send()
         .await);
     let _ = out; // no output members
-    ok(c
-        .tag_resource()
+    ok(c.tag_resource()
         .secret_id("t")
         .tags(tag("env", "prod"))
         .tags(tag("abc", "lower"))
@@ -94,15 +93,13 @@ async fn untag_removes_keys_ignores_unknown_ones_and_leaves_an_empty_list() {
     let h = Harness::start().await;
     let c = h.client();
     create(&c, "u", "v").await;
-    ok(c
-        .tag_resource()
+    ok(c.tag_resource()
         .secret_id("u")
         .tags(tag("a", "1"))
         .tags(tag("b", "2"))
         .send()
         .await);
-    ok(c
-        .untag_resource()
+    ok(c.untag_resource()
         .secret_id("u")
         .tag_keys("a")
         .tag_keys("not-there")
@@ -125,7 +122,11 @@ async fn tagging_changes_last_changed_date_but_makes_no_version() {
     let c = h.client();
     create(&c, "tv", "v").await;
     let before = ok(c.describe_secret().secret_id("tv").send().await);
-    ok(c.tag_resource().secret_id("tv").tags(tag("k", "v")).send().await);
+    ok(c.tag_resource()
+        .secret_id("tv")
+        .tags(tag("k", "v"))
+        .send()
+        .await);
     let after = ok(c.describe_secret().secret_id("tv").send().await);
     assert!(after.last_changed_date.unwrap() >= before.last_changed_date.unwrap());
     assert_eq!(all_versions(&c, "tv").await.len(), 1);
@@ -135,10 +136,22 @@ async fn tagging_changes_last_changed_date_but_makes_no_version() {
 async fn tags_of_an_unknown_secret_are_not_found() {
     let h = Harness::start().await;
     let c = h.client();
-    fail(c.tag_resource().secret_id("nope").tags(tag("k", "v")).send().await)
-        .assert("ResourceNotFoundException", NOT_FOUND);
-    fail(c.untag_resource().secret_id("nope").tag_keys("k").send().await)
-        .assert("ResourceNotFoundException", NOT_FOUND);
+    fail(
+        c.tag_resource()
+            .secret_id("nope")
+            .tags(tag("k", "v"))
+            .send()
+            .await,
+    )
+    .assert("ResourceNotFoundException", NOT_FOUND);
+    fail(
+        c.untag_resource()
+            .secret_id("nope")
+            .tag_keys("k")
+            .send()
+            .await,
+    )
+    .assert("ResourceNotFoundException", NOT_FOUND);
 }
 
 #[tokio::test]
@@ -191,8 +204,7 @@ async fn tag_key_and_value_lengths_follow_the_model() {
     let h = Harness::start().await;
     let c = h.client();
     create(&c, "len", "v").await;
-    ok(c
-        .tag_resource()
+    ok(c.tag_resource()
         .secret_id("len")
         .tags(tag(&"k".repeat(128), &"v".repeat(256)))
         .send()
@@ -220,8 +232,7 @@ async fn tag_key_and_value_lengths_follow_the_model() {
 async fn tags_show_in_list_secrets() {
     let h = Harness::start().await;
     let c = h.client();
-    ok(c
-        .create_secret()
+    ok(c.create_secret()
         .name("lt")
         .secret_string("v")
         .tags(tag("team", "core"))

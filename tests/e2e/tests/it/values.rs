@@ -51,8 +51,7 @@ async fn binary_secrets_round_trip_every_byte() {
     let h = Harness::start().await;
     let c = h.client();
     let bytes: Vec<u8> = (0..=255u8).collect();
-    ok(c
-        .create_secret()
+    ok(c.create_secret()
         .name("bin")
         .secret_binary(Blob::new(bytes.clone()))
         .send()
@@ -63,8 +62,7 @@ async fn binary_secrets_round_trip_every_byte() {
 
     // Through PutSecretValue and UpdateSecret as well.
     let reversed: Vec<u8> = bytes.iter().rev().copied().collect();
-    ok(c
-        .put_secret_value()
+    ok(c.put_secret_value()
         .secret_id("bin")
         .secret_binary(Blob::new(reversed.clone()))
         .send()
@@ -72,8 +70,7 @@ async fn binary_secrets_round_trip_every_byte() {
     let out = ok(c.get_secret_value().secret_id("bin").send().await);
     assert_eq!(out.secret_binary.unwrap().into_inner(), reversed);
 
-    ok(c
-        .update_secret()
+    ok(c.update_secret()
         .secret_id("bin")
         .secret_binary(Blob::new(vec![0u8; 3]))
         .send()
@@ -106,8 +103,7 @@ async fn a_string_secret_can_become_binary_and_back() {
     let h = Harness::start().await;
     let c = h.client();
     create(&c, "flip", "text").await;
-    ok(c
-        .put_secret_value()
+    ok(c.put_secret_value()
         .secret_id("flip")
         .secret_binary(Blob::new(b"raw".to_vec()))
         .client_request_token(tok(2))
@@ -134,8 +130,7 @@ async fn values_of_65536_bytes_are_accepted() {
     create(&c, "big", &s).await;
     assert_eq!(current(&c, "big").await, s);
     let b = vec![7u8; 65_536];
-    ok(c
-        .create_secret()
+    ok(c.create_secret()
         .name("bigbin")
         .secret_binary(Blob::new(b.clone()))
         .send()
@@ -421,4 +416,70 @@ async fn describe_does_not_count_as_access() {
     ok(c.list_secrets().send().await);
     let d = ok(c.describe_secret().secret_id("noacc").send().await);
     assert_eq!(d.last_accessed_date, None);
+}
+
+#[tokio::test]
+async fn the_string_limit_counts_bytes_not_characters() {
+    // §7: "Secret value size 65,536 bytes". Two-byte characters: 32,768 of
+    // them fill the limit, one more is over it.
+    let h = Harness::start().await;
+    let c = h.client();
+    let fits = "é".repeat(32_768);
+    create(&c, "utf8", &fits).await;
+    assert_eq!(current(&c, "utf8").await, fits);
+    fail(
+        c.put_secret_value()
+            .secret_id("utf8")
+            .secret_string("é".repeat(32_769))
+            .send()
+            .await,
+    )
+    .assert(
+        "ValidationException",
+        "1 validation error detected: Value at 'secretString' failed to satisfy constraint: Member must have length less than or equal to 65536",
+    );
+}
+
+#[tokio::test]
+async fn previous_of_a_fresh_secret_is_not_found() {
+    // [AWS snapshot test_get_secret_value_errors].
+    let h = Harness::start().await;
+    let c = h.client();
+    create(&c, "fresh", "v").await;
+    fail(
+        c.get_secret_value()
+            .secret_id("fresh")
+            .version_stage("AWSPREVIOUS")
+            .send()
+            .await,
+    )
+    .assert(
+        "ResourceNotFoundException",
+        "Secrets Manager can't find the specified secret value for staging label: AWSPREVIOUS",
+    );
+    fail(
+        c.get_secret_value()
+            .secret_id("fresh")
+            .version_id(tok(1))
+            .version_stage("AWSPREVIOUS")
+            .send()
+            .await,
+    )
+    .assert(
+        "InvalidRequestException",
+        "You provided a VersionStage that is not associated to the provided VersionId.",
+    );
+}
+
+#[tokio::test]
+async fn reading_does_not_change_last_changed_date() {
+    let h = Harness::start().await;
+    let c = h.client();
+    create(&c, "ro", "v").await;
+    let before = ok(c.describe_secret().secret_id("ro").send().await);
+    current(&c, "ro").await;
+    ok(c.batch_get_secret_value().secret_id_list("ro").send().await);
+    let after = ok(c.describe_secret().secret_id("ro").send().await);
+    assert_eq!(after.last_changed_date, before.last_changed_date);
+    assert!(after.last_accessed_date.is_some());
 }

@@ -23,7 +23,11 @@ async fn answers_full_arn_name_and_default_key_marker() {
         assert_eq!(v.last_accessed_date, None);
     }
     // Oldest first (recorded AWS output).
-    let ids: Vec<&str> = out.versions().iter().filter_map(|v| v.version_id()).collect();
+    let ids: Vec<&str> = out
+        .versions()
+        .iter()
+        .filter_map(|v| v.version_id())
+        .collect();
     assert_eq!(ids, [tok(1).as_str(), tok(2).as_str()]);
 }
 
@@ -50,7 +54,10 @@ async fn pages_with_max_results() {
             .await);
         assert!(out.versions().len() <= 2);
         for v in out.versions() {
-            assert!(seen.insert(v.version_id().unwrap().to_string()), "repeated {v:?}");
+            assert!(
+                seen.insert(v.version_id().unwrap().to_string()),
+                "repeated {v:?}"
+            );
         }
         pages += 1;
         next = out.next_token;
@@ -78,7 +85,10 @@ async fn errors() {
             .send()
             .await,
     )
-    .assert("InvalidNextTokenException", "The NextToken value is invalid.");
+    .assert(
+        "InvalidNextTokenException",
+        "The NextToken value is invalid.",
+    );
     fail(c.list_secret_version_ids().secret_id("nope").send().await)
         .assert("ResourceNotFoundException", NOT_FOUND);
     fail(
