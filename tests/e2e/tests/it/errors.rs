@@ -217,6 +217,23 @@ async fn an_unsigned_target_is_refused() {
 }
 
 #[tokio::test]
+async fn an_authorization_header_without_signature_is_incomplete() {
+    // §2 step 1.
+    let h = Harness::start().await;
+    let r = h
+        .raw()
+        .request("ListSecrets", json!({}))
+        .without_signature_parameter()
+        .send()
+        .await;
+    let message = assert_auth_error(&r, "IncompleteSignatureException");
+    assert!(
+        message.starts_with("Authorization header requires 'Signature' parameter."),
+        "{message}"
+    );
+}
+
+#[tokio::test]
 async fn an_unsigned_request_is_missing_authentication() {
     let h = Harness::start().await;
     let r = h
@@ -302,6 +319,30 @@ async fn unknown_target_and_malformed_json() {
         .await;
     assert_eq!(r.status, 400, "{r:?}");
     assert_eq!(r.error_type(), "SerializationException");
+}
+
+#[tokio::test]
+async fn several_violations_are_reported_together() {
+    // §1 [AWS]: "N validation errors detected: ...; ...".
+    let h = Harness::start().await;
+    let c = h.client();
+    let e = fail(
+        c.list_secrets()
+            .max_results(101)
+            .sort_order(aws_sdk_secretsmanager::types::SortOrderType::from(
+                "sideways",
+            ))
+            .send()
+            .await,
+    );
+    e.assert_code("ValidationException");
+    assert!(
+        e.message.starts_with("2 validation errors detected: ")
+            && e.message.contains("'maxResults'")
+            && e.message.contains("'sortOrder'")
+            && e.message.contains("; "),
+        "{e:?}"
+    );
 }
 
 #[tokio::test]

@@ -288,6 +288,20 @@ async fn all_filter_matches_words_of_any_attribute() {
 }
 
 #[tokio::test]
+async fn all_filter_splits_an_acronym_before_its_last_capital() {
+    // §4 ListSecrets [AWS via moto's verified tests]: `COMPANYthings` is the
+    // words `COMPAN` and `Ythings`.
+    let h = Harness::start().await;
+    let c = h.client();
+    make(&c, "COMPANYthings", None, &[]).await;
+    let all = |v: &'static str| vec![filter(FilterNameStringType::All, &[v])];
+    assert_eq!(names_for(&c, all("compan")).await, ["COMPANYthings"]);
+    assert_eq!(names_for(&c, all("ythings")).await, ["COMPANYthings"]);
+    assert!(names_for(&c, all("company")).await.is_empty());
+    assert!(names_for(&c, all("things")).await.is_empty());
+}
+
+#[tokio::test]
 async fn owning_service_filter_never_matches_user_secrets() {
     let h = Harness::start().await;
     let c = h.client();

@@ -40,6 +40,8 @@ pub struct RawRequest<'a> {
     tampered_body: Option<Vec<u8>>,
     /// Sent as `X-Amz-Target` after signing the real target.
     tampered_target: Option<String>,
+    /// Drops the `Signature=` part of the Authorization header.
+    drop_signature: bool,
 }
 
 #[derive(Debug)]
@@ -112,6 +114,7 @@ impl RawClient {
             session_token: None,
             tampered_body: None,
             tampered_target: None,
+            drop_signature: false,
         }
     }
 }
@@ -156,6 +159,12 @@ impl RawRequest<'_> {
     /// Signs the real target but sends `secretsmanager.<operation>`.
     pub fn tamper_target(mut self, operation: &str) -> Self {
         self.tampered_target = Some(format!("secretsmanager.{operation}"));
+        self
+    }
+
+    /// Sends an Authorization header without its `Signature=` parameter.
+    pub fn without_signature_parameter(mut self) -> Self {
+        self.drop_signature = true;
         self
     }
 
@@ -214,6 +223,14 @@ impl RawRequest<'_> {
         }
         if !self.sign_target {
             headers.push(("x-amz-target".into(), self.target.clone()));
+        }
+        if self.drop_signature {
+            for (name, value) in &mut headers {
+                if name.eq_ignore_ascii_case("authorization") {
+                    let cut = value.find(", Signature=").expect("a signature");
+                    value.truncate(cut);
+                }
+            }
         }
         if let Some(target) = self.tampered_target {
             for (name, value) in &mut headers {

@@ -124,6 +124,18 @@ async fn replica_follows_values_labels_tags_and_description() {
         .map(|t| (t.key().unwrap(), t.value().unwrap()))
         .collect();
     assert_eq!(tags, [("team", "core")]);
+
+    // Resource policies follow too.
+    ok(p.put_resource_policy()
+        .secret_id("follow")
+        .resource_policy(crate::policy::PRIVATE_POLICY)
+        .send()
+        .await);
+    let rp = ok(r.get_resource_policy().secret_id("follow").send().await);
+    assert_eq!(rp.resource_policy(), Some(crate::policy::PRIVATE_POLICY));
+    ok(p.delete_resource_policy().secret_id("follow").send().await);
+    let rp = ok(r.get_resource_policy().secret_id("follow").send().await);
+    assert_eq!(rp.resource_policy, None);
 }
 
 #[tokio::test]
