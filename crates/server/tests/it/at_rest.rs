@@ -7,6 +7,20 @@ use tresor_wire::{ErrorCode, Operation};
 
 use crate::harness::{Harness, token};
 
+/// The contents of every file under `dir`, recursively. SQLite removes its
+/// WAL and shared-memory files when the last connection closes, which may
+/// happen while we look: a file that vanished is skipped.
+fn contents(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    files(dir)
+        .into_iter()
+        .filter_map(|path| match std::fs::read(&path) {
+            Ok(bytes) => Some((path, bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => panic!("{}: {e}", path.display()),
+        })
+        .collect()
+}
+
 /// Every file under `dir`, recursively.
 fn files(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
@@ -53,15 +67,22 @@ async fn a_canary_value_appears_in_no_file_of_the_data_directory() {
             )
             .await;
         assert_eq!(got["SecretString"], format!("{canary}-v2"));
+        // While the store is open the WAL holds the newest pages.
+        assert!(dir.path().join("tresor.db-wal").exists());
+        assert_no_canary(dir.path(), canary, &canary_binary);
     }
+    // And once it is closed (SQLite may have folded the WAL in by now).
+    assert_no_canary(dir.path(), canary, &canary_binary);
+}
+
+fn assert_no_canary(dir: &Path, canary: &str, canary_binary: &[u8]) {
     let mut scanned = 0;
-    for file in files(dir.path()) {
-        let bytes = std::fs::read(&file).unwrap();
+    for (file, bytes) in contents(dir) {
         scanned += 1;
         for needle in [
             canary.as_bytes(),
-            &canary_binary,
-            base64_of(&canary_binary).as_bytes(),
+            canary_binary,
+            base64_of(canary_binary).as_bytes(),
         ] {
             assert!(
                 !contains(&bytes, needle),
@@ -71,8 +92,8 @@ async fn a_canary_value_appears_in_no_file_of_the_data_directory() {
         }
     }
     assert!(
-        scanned >= 3,
-        "expected the database, its WAL and the key file"
+        scanned >= 2,
+        "expected at least the database and the key file"
     );
 }
 
@@ -184,11 +205,10 @@ async fn access_key_secrets_are_stored_encrypted() {
         .lines()
         .find_map(|l| l.strip_prefix("aws_secret_access_key = "))
         .expect("the credentials file names the secret key");
-    for file in files(dir.path()) {
+    for (file, bytes) in contents(dir.path()) {
         if file.ends_with("admin-credentials") {
             continue;
         }
-        let bytes = std::fs::read(&file).unwrap();
         assert!(
             !contains(&bytes, secret.as_bytes()),
             "{} holds the secret key",
