@@ -109,6 +109,34 @@ fn kms_key(r: &Row) -> rusqlite::Result<KmsKeyRow> {
 }
 
 impl SqliteTxn<'_> {
+    /// Runs `sql` with a secret's columns bound as `?1` (id) to `?18`.
+    fn write_secret(&self, sql: &str, id: Option<SecretKey>, s: &SecretRow) -> StoreResult<usize> {
+        self.conn
+            .prepare_cached(sql)
+            .map_err(err)?
+            .execute(params![
+                id,
+                s.region,
+                s.name,
+                s.arn,
+                s.description,
+                s.kms_key_id,
+                s.secret_type,
+                opt_json(&s.tags)?,
+                s.resource_policy,
+                opt_json(&s.rotation)?,
+                s.created,
+                s.last_changed,
+                s.last_accessed,
+                s.deleted,
+                s.deletion_date,
+                s.primary_region,
+                to_json(&s.replicas)?,
+                s.owning_service,
+            ])
+            .map_err(err)
+    }
+
     fn secrets_where(
         &self,
         clause: &str,
@@ -316,70 +344,29 @@ impl WriteTxn for SqliteTxn<'_> {
     }
 
     fn insert_secret(&mut self, s: &SecretRow) -> StoreResult<SecretKey> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO secrets (region, name, arn, description, kms_key_id, secret_type, tags,
-                     resource_policy, rotation, created_ms, last_changed_ms, last_accessed_ms,
-                     deleted_ms, deletion_ms, primary_region, replicas, owning_service)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-            )
-            .map_err(err)?
-            .execute(params![
-                s.region,
-                s.name,
-                s.arn,
-                s.description,
-                s.kms_key_id,
-                s.secret_type,
-                opt_json(&s.tags)?,
-                s.resource_policy,
-                opt_json(&s.rotation)?,
-                s.created,
-                s.last_changed,
-                s.last_accessed,
-                s.deleted,
-                s.deletion_date,
-                s.primary_region,
-                to_json(&s.replicas)?,
-                s.owning_service,
-            ])
-            .map_err(err)?;
+        // A NULL id makes SQLite assign the next one (AUTOINCREMENT).
+        self.write_secret(
+            "INSERT INTO secrets (id, region, name, arn, description, kms_key_id, secret_type, tags,
+                 resource_policy, rotation, created_ms, last_changed_ms, last_accessed_ms,
+                 deleted_ms, deletion_ms, primary_region, replicas, owning_service)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+            None,
+            s,
+        )?;
         Ok(self.conn.last_insert_rowid())
     }
 
     fn update_secret(&mut self, s: &SecretRow) -> StoreResult<()> {
-        let changed = self
-            .conn
-            .prepare_cached(
-                "UPDATE secrets SET region = ?2, name = ?3, arn = ?4, description = ?5,
-                     kms_key_id = ?6, secret_type = ?7, tags = ?8, resource_policy = ?9,
-                     rotation = ?10, created_ms = ?11, last_changed_ms = ?12,
-                     last_accessed_ms = ?13, deleted_ms = ?14, deletion_ms = ?15,
-                     primary_region = ?16, replicas = ?17, owning_service = ?18
-                 WHERE id = ?1",
-            )
-            .map_err(err)?
-            .execute(params![
-                s.id,
-                s.region,
-                s.name,
-                s.arn,
-                s.description,
-                s.kms_key_id,
-                s.secret_type,
-                opt_json(&s.tags)?,
-                s.resource_policy,
-                opt_json(&s.rotation)?,
-                s.created,
-                s.last_changed,
-                s.last_accessed,
-                s.deleted,
-                s.deletion_date,
-                s.primary_region,
-                to_json(&s.replicas)?,
-                s.owning_service,
-            ])
-            .map_err(err)?;
+        let changed = self.write_secret(
+            "UPDATE secrets SET region = ?2, name = ?3, arn = ?4, description = ?5,
+                 kms_key_id = ?6, secret_type = ?7, tags = ?8, resource_policy = ?9,
+                 rotation = ?10, created_ms = ?11, last_changed_ms = ?12,
+                 last_accessed_ms = ?13, deleted_ms = ?14, deletion_ms = ?15,
+                 primary_region = ?16, replicas = ?17, owning_service = ?18
+             WHERE id = ?1",
+            Some(s.id),
+            s,
+        )?;
         if changed != 1 {
             return Err(StoreError(format!("secret {} does not exist", s.id)));
         }
