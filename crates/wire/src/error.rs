@@ -22,6 +22,23 @@ pub enum ErrorCode {
     DecryptionFailure,
     InvalidNextTokenException,
     InternalServiceError,
+    // KMS errors.
+    NotFoundException,
+    DisabledException,
+    KMSInvalidStateException,
+    InvalidCiphertextException,
+    IncorrectKeyException,
+    AlreadyExistsException,
+    InvalidAliasNameException,
+    InvalidKeyUsageException,
+    InvalidArnException,
+    InvalidMarkerException,
+    InvalidGrantTokenException,
+    TagException,
+    UnsupportedOperationException,
+    KeyUnavailableException,
+    KMSInternalException,
+    DependencyTimeoutException,
     // Errors every AWS JSON service shares (front door, auth, protocol).
     ValidationException,
     AccessDeniedException,
@@ -54,6 +71,22 @@ impl ErrorCode {
             DecryptionFailure => "DecryptionFailure",
             InvalidNextTokenException => "InvalidNextTokenException",
             InternalServiceError => "InternalServiceError",
+            NotFoundException => "NotFoundException",
+            DisabledException => "DisabledException",
+            KMSInvalidStateException => "KMSInvalidStateException",
+            InvalidCiphertextException => "InvalidCiphertextException",
+            IncorrectKeyException => "IncorrectKeyException",
+            AlreadyExistsException => "AlreadyExistsException",
+            InvalidAliasNameException => "InvalidAliasNameException",
+            InvalidKeyUsageException => "InvalidKeyUsageException",
+            InvalidArnException => "InvalidArnException",
+            InvalidMarkerException => "InvalidMarkerException",
+            InvalidGrantTokenException => "InvalidGrantTokenException",
+            TagException => "TagException",
+            UnsupportedOperationException => "UnsupportedOperationException",
+            KeyUnavailableException => "KeyUnavailableException",
+            KMSInternalException => "KMSInternalException",
+            DependencyTimeoutException => "DependencyTimeoutException",
             ValidationException => "ValidationException",
             AccessDeniedException => "AccessDeniedException",
             UnrecognizedClientException => "UnrecognizedClientException",
@@ -73,15 +106,18 @@ impl ErrorCode {
     /// including not-found and auth errors (moto's 404s are wrong).
     pub fn http_status(self) -> u16 {
         match self {
-            ErrorCode::InternalServiceError => 500,
-            ErrorCode::ServiceUnavailable => 503,
+            ErrorCode::InternalServiceError
+            | ErrorCode::KMSInternalException
+            | ErrorCode::KeyUnavailableException => 500,
+            ErrorCode::ServiceUnavailable | ErrorCode::DependencyTimeoutException => 503,
             ErrorCode::RequestEntityTooLargeException => 413,
             _ => 400,
         }
     }
 
-    /// Front-door errors (authentication, protocol) carry a lowercase
-    /// `message` member; service errors carry `Message`, as recorded from AWS.
+    /// Front-door errors (authentication, protocol) and KMS's errors carry a
+    /// lowercase `message` member; Secrets Manager's carry `Message`, as
+    /// recorded from AWS.
     fn lowercase_message(self) -> bool {
         use ErrorCode::*;
         matches!(
@@ -96,6 +132,23 @@ impl ErrorCode {
                 | UnknownOperationException
                 | SerializationException
                 | RequestEntityTooLargeException
+                | ServiceUnavailable
+                | NotFoundException
+                | DisabledException
+                | KMSInvalidStateException
+                | InvalidCiphertextException
+                | IncorrectKeyException
+                | AlreadyExistsException
+                | InvalidAliasNameException
+                | InvalidKeyUsageException
+                | InvalidArnException
+                | InvalidMarkerException
+                | InvalidGrantTokenException
+                | TagException
+                | UnsupportedOperationException
+                | KeyUnavailableException
+                | KMSInternalException
+                | DependencyTimeoutException
         )
     }
 }

@@ -10,9 +10,12 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use crate::operation::Operation;
+use crate::operation::{ApiOperation, Service};
+#[cfg(test)]
+use crate::operation::{KmsOperation, Operation};
 
 const SECRETS_MANAGER_MODEL: &str = include_str!("../model/secretsmanager-2017-10-17.json");
+const KMS_MODEL: &str = include_str!("../model/kms-2014-11-01.json");
 
 #[derive(Debug)]
 pub struct Shape {
@@ -91,17 +94,30 @@ impl Model {
         })
     }
 
+    /// The KMS model.
+    pub fn kms() -> &'static Model {
+        static MODEL: OnceLock<Model> = OnceLock::new();
+        MODEL.get_or_init(|| Model::parse(KMS_MODEL).expect("the vendored model is valid"))
+    }
+
+    pub fn of(service: Service) -> &'static Model {
+        match service {
+            Service::SecretsManager => Model::secrets_manager(),
+            Service::Kms => Model::kms(),
+        }
+    }
+
     pub fn shape(&self, name: &str) -> &Shape {
         self.shapes
             .get(name)
             .unwrap_or_else(|| panic!("model shape {name} is referenced but not defined"))
     }
 
-    pub fn input_shape(&self, op: Operation) -> Option<&Shape> {
+    pub fn input_shape(&self, op: impl ApiOperation) -> Option<&Shape> {
         self.inputs.get(op.name()).map(|s| self.shape(s))
     }
 
-    pub fn output_shape(&self, op: Operation) -> Option<&Shape> {
+    pub fn output_shape(&self, op: impl ApiOperation) -> Option<&Shape> {
         self.outputs.get(op.name()).map(|s| self.shape(s))
     }
 
@@ -209,11 +225,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn model_has_every_operation_and_only_those() {
-        let model = Model::secrets_manager();
-        let mut names: Vec<_> = model.operation_names().collect();
+    fn models_have_every_operation_and_only_those() {
+        let mut names: Vec<_> = Model::secrets_manager().operation_names().collect();
         names.sort();
         let mut ours: Vec<_> = Operation::ALL.iter().map(|o| o.name()).collect();
+        ours.sort();
+        assert_eq!(names, ours);
+        let mut names: Vec<_> = Model::kms().operation_names().collect();
+        names.sort();
+        let mut ours: Vec<_> = KmsOperation::ALL.iter().map(|o| o.name()).collect();
         ours.sort();
         assert_eq!(names, ours);
     }
@@ -235,7 +255,12 @@ mod tests {
 
     #[test]
     fn every_referenced_shape_exists() {
-        let model = Model::secrets_manager();
+        for model in [Model::secrets_manager(), Model::kms()] {
+            check_references(model);
+        }
+    }
+
+    fn check_references(model: &Model) {
         for shape in model.shapes.values() {
             match &shape.kind {
                 ShapeKind::Structure { members, .. } => {

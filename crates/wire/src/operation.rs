@@ -2,12 +2,13 @@
 //!
 //! awsJson 1.1 routes every call to `POST /`; the operation is named by
 //! `X-Amz-Target: <targetPrefix>.<Operation>`. This module owns that mapping
-//! and nothing else.
+//! for every service Tresor answers on its endpoint, and nothing else.
 
 /// The AWS services Tresor answers on its one endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Service {
     SecretsManager,
+    Kms,
 }
 
 impl Service {
@@ -15,6 +16,7 @@ impl Service {
     pub fn signing_name(self) -> &'static str {
         match self {
             Service::SecretsManager => "secretsmanager",
+            Service::Kms => "kms",
         }
     }
 
@@ -22,6 +24,7 @@ impl Service {
     pub fn target_prefix(self) -> &'static str {
         match self {
             Service::SecretsManager => "secretsmanager",
+            Service::Kms => "TrentService",
         }
     }
 
@@ -29,6 +32,7 @@ impl Service {
     pub fn from_signing_name(name: &str) -> Option<Service> {
         match name {
             "secretsmanager" => Some(Service::SecretsManager),
+            "kms" => Some(Service::Kms),
             _ => None,
         }
     }
@@ -36,68 +40,183 @@ impl Service {
     fn from_target_prefix(prefix: &str) -> Option<Service> {
         match prefix {
             "secretsmanager" => Some(Service::SecretsManager),
+            "TrentService" => Some(Service::Kms),
             _ => None,
         }
     }
 }
 
+/// What every service's operation enum offers.
+pub trait ApiOperation: Copy + std::fmt::Debug + Send + 'static {
+    fn service(self) -> Service;
+    /// The operation name exactly as AWS spells it.
+    fn name(self) -> &'static str;
+}
+
 macro_rules! operations {
-    ($($op:ident),* $(,)?) => {
-        /// The 23 operations of AWS Secrets Manager (API version 2017-10-17).
+    ($(#[$doc:meta])* $enum:ident, $service:expr, [$($op:ident),* $(,)?]) => {
+        $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum Operation {
+        pub enum $enum {
             $($op,)*
         }
 
-        impl Operation {
-            pub const ALL: &'static [Operation] = &[$(Operation::$op,)*];
+        impl $enum {
+            pub const ALL: &'static [$enum] = &[$($enum::$op,)*];
 
             /// The operation name exactly as AWS spells it.
             pub fn name(self) -> &'static str {
                 match self {
-                    $(Operation::$op => stringify!($op),)*
+                    $($enum::$op => stringify!($op),)*
                 }
             }
 
-            fn from_name(name: &str) -> Option<Operation> {
+            fn from_name(name: &str) -> Option<$enum> {
                 match name {
-                    $(stringify!($op) => Some(Operation::$op),)*
+                    $(stringify!($op) => Some($enum::$op),)*
                     _ => None,
                 }
+            }
+        }
+
+        impl ApiOperation for $enum {
+            fn service(self) -> Service {
+                $service
+            }
+
+            fn name(self) -> &'static str {
+                $enum::name(self)
             }
         }
     };
 }
 
 operations!(
-    BatchGetSecretValue,
-    CancelRotateSecret,
-    CreateSecret,
-    DeleteResourcePolicy,
-    DeleteSecret,
-    DescribeSecret,
-    GetRandomPassword,
-    GetResourcePolicy,
-    GetSecretValue,
-    ListSecretVersionIds,
-    ListSecrets,
-    PutResourcePolicy,
-    PutSecretValue,
-    RemoveRegionsFromReplication,
-    ReplicateSecretToRegions,
-    RestoreSecret,
-    RotateSecret,
-    StopReplicationToReplica,
-    TagResource,
-    UntagResource,
-    UpdateSecret,
-    UpdateSecretVersionStage,
-    ValidateResourcePolicy,
+    /// The 23 operations of AWS Secrets Manager (API version 2017-10-17).
+    Operation,
+    Service::SecretsManager,
+    [
+        BatchGetSecretValue,
+        CancelRotateSecret,
+        CreateSecret,
+        DeleteResourcePolicy,
+        DeleteSecret,
+        DescribeSecret,
+        GetRandomPassword,
+        GetResourcePolicy,
+        GetSecretValue,
+        ListSecretVersionIds,
+        ListSecrets,
+        PutResourcePolicy,
+        PutSecretValue,
+        RemoveRegionsFromReplication,
+        ReplicateSecretToRegions,
+        RestoreSecret,
+        RotateSecret,
+        StopReplicationToReplica,
+        TagResource,
+        UntagResource,
+        UpdateSecret,
+        UpdateSecretVersionStage,
+        ValidateResourcePolicy,
+    ]
 );
 
-impl Operation {
+operations!(
+    /// Every operation of AWS KMS (API version 2014-11-01). Tresor serves
+    /// the symmetric-key subset; the rest answer UnsupportedOperationException.
+    KmsOperation,
+    Service::Kms,
+    [
+    CancelKeyDeletion,
+    ConnectCustomKeyStore,
+    CreateAlias,
+    CreateCustomKeyStore,
+    CreateGrant,
+    CreateKey,
+    Decrypt,
+    DeleteAlias,
+    DeleteCustomKeyStore,
+    DeleteImportedKeyMaterial,
+    DeriveSharedSecret,
+    DescribeCustomKeyStores,
+    DescribeKey,
+    DisableKey,
+    DisableKeyRotation,
+    DisconnectCustomKeyStore,
+    EnableKey,
+    EnableKeyRotation,
+    Encrypt,
+    GenerateDataKey,
+    GenerateDataKeyPair,
+    GenerateDataKeyPairWithoutPlaintext,
+    GenerateDataKeyWithoutPlaintext,
+    GenerateMac,
+    GenerateRandom,
+    GetKeyLastUsage,
+    GetKeyPolicy,
+    GetKeyRotationStatus,
+    GetParametersForImport,
+    GetPublicKey,
+    ImportKeyMaterial,
+    ListAliases,
+    ListGrants,
+    ListKeyPolicies,
+    ListKeyRotations,
+    ListKeys,
+    ListResourceTags,
+    ListRetirableGrants,
+    PutKeyPolicy,
+    ReEncrypt,
+    ReplicateKey,
+    RetireGrant,
+    RevokeGrant,
+    RotateKeyOnDemand,
+    ScheduleKeyDeletion,
+    Sign,
+    TagResource,
+    UntagResource,
+    UpdateAlias,
+    UpdateCustomKeyStore,
+    UpdateKeyDescription,
+    UpdatePrimaryRegion,
+    Verify,
+    VerifyMac,
+    ]
+);
+
+/// An operation of any service we answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Target {
+    SecretsManager(Operation),
+    Kms(KmsOperation),
+}
+
+impl Target {
     pub fn service(self) -> Service {
-        Service::SecretsManager
+        match self {
+            Target::SecretsManager(_) => Service::SecretsManager,
+            Target::Kms(_) => Service::Kms,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::SecretsManager(op) => op.name(),
+            Target::Kms(op) => op.name(),
+        }
+    }
+}
+
+impl From<Operation> for Target {
+    fn from(op: Operation) -> Target {
+        Target::SecretsManager(op)
+    }
+}
+
+impl From<KmsOperation> for Target {
+    fn from(op: KmsOperation) -> Target {
+        Target::Kms(op)
     }
 }
 
@@ -113,12 +232,13 @@ pub enum TargetError {
 }
 
 /// Parses `X-Amz-Target`.
-pub fn parse_target(target: &str) -> Result<Operation, TargetError> {
+pub fn parse_target(target: &str) -> Result<Target, TargetError> {
     let (prefix, name) = target.split_once('.').ok_or(TargetError::Malformed)?;
-    let service = Service::from_target_prefix(prefix).ok_or(TargetError::UnknownService)?;
-    let op = Operation::from_name(name).ok_or(TargetError::UnknownOperation)?;
-    debug_assert_eq!(op.service(), service);
-    Ok(op)
+    match Service::from_target_prefix(prefix).ok_or(TargetError::UnknownService)? {
+        Service::SecretsManager => Operation::from_name(name).map(Target::SecretsManager),
+        Service::Kms => KmsOperation::from_name(name).map(Target::Kms),
+    }
+    .ok_or(TargetError::UnknownOperation)
 }
 
 /// The service a target prefix belongs to, even when the operation is unknown.
@@ -137,7 +257,11 @@ mod tests {
         assert_eq!(Operation::ALL.len(), 23);
         for op in Operation::ALL {
             let target = format!("secretsmanager.{}", op.name());
-            assert_eq!(parse_target(&target), Ok(*op));
+            assert_eq!(parse_target(&target), Ok(Target::SecretsManager(*op)));
+        }
+        for op in KmsOperation::ALL {
+            let target = format!("TrentService.{}", op.name());
+            assert_eq!(parse_target(&target), Ok(Target::Kms(*op)));
         }
     }
 
@@ -149,6 +273,10 @@ mod tests {
         );
         assert_eq!(
             parse_target("secretsmanager.getsecretvalue"),
+            Err(TargetError::UnknownOperation)
+        );
+        assert_eq!(
+            parse_target("TrentService.GetSecretValue"),
             Err(TargetError::UnknownOperation)
         );
         assert_eq!(parse_target("GetSecretValue"), Err(TargetError::Malformed));

@@ -7,13 +7,15 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{AwsError, ErrorCode};
 use crate::json::parse_strict;
+use crate::operation::ApiOperation;
+#[cfg(test)]
 use crate::operation::Operation;
 use crate::validate::validate_request;
 
 /// Parses and validates `body` for `op`, then decodes it as `T`.
 ///
 /// An empty body counts as `{}`.
-pub fn decode<T: DeserializeOwned>(op: Operation, body: &[u8]) -> Result<T, AwsError> {
+pub fn decode<T: DeserializeOwned>(op: impl ApiOperation, body: &[u8]) -> Result<T, AwsError> {
     let value = if body.iter().all(u8::is_ascii_whitespace) {
         serde_json::Value::Object(Default::default())
     } else {

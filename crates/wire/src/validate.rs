@@ -13,11 +13,13 @@ use serde_json::Value;
 
 use crate::error::{AwsError, ErrorCode};
 use crate::model::{Model, Shape, ShapeKind};
+use crate::operation::ApiOperation;
+#[cfg(test)]
 use crate::operation::Operation;
 
 /// Checks a parsed request body against the operation's input shape.
-pub fn validate_request(op: Operation, body: &Value) -> Result<(), AwsError> {
-    let model = Model::secrets_manager();
+pub fn validate_request(op: impl ApiOperation, body: &Value) -> Result<(), AwsError> {
+    let model = Model::of(op.service());
     let Some(shape) = model.input_shape(op) else {
         return Ok(());
     };

@@ -14,7 +14,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::response::Response;
 use http::{HeaderValue, StatusCode};
 use tresor_wire::operation::{TargetError, parse_target};
-use tresor_wire::{AwsError, ErrorCode, Operation};
+use tresor_wire::{AwsError, ErrorCode, Target};
 
 use super::AppState;
 use crate::service::Ctx;
@@ -85,7 +85,7 @@ pub async fn handle(
 
 /// What became of a request, as far as it got.
 struct Handled {
-    operation: Option<Operation>,
+    operation: Option<Target>,
     principal: Option<String>,
     result: Result<Vec<u8>, AwsError>,
 }

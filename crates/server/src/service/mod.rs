@@ -11,6 +11,7 @@ mod describe;
 mod errors;
 pub mod filters;
 mod get_value;
+mod kms;
 mod labels;
 mod list;
 mod pagination;
@@ -30,7 +31,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use tresor_wire::request::decode;
-use tresor_wire::{AwsError, Operation};
+use tresor_wire::{AwsError, Operation, Target};
 
 use crate::clock::Clock;
 use crate::kms::Keyring;
@@ -100,8 +101,25 @@ impl Service {
         store::read(&*self.store, move |txn| f(&svc, txn)).await
     }
 
-    /// Decodes the body for `op`, runs the operation, encodes the answer.
-    pub async fn handle(&self, ctx: &Ctx, op: Operation, body: &[u8]) -> Result<Vec<u8>, AwsError> {
+    /// Decodes the body for `target`, runs the operation, encodes the answer.
+    pub async fn handle(
+        &self,
+        ctx: &Ctx,
+        target: impl Into<Target>,
+        body: &[u8],
+    ) -> Result<Vec<u8>, AwsError> {
+        match target.into() {
+            Target::SecretsManager(op) => self.handle_secrets_manager(ctx, op, body).await,
+            Target::Kms(op) => kms::handle(self, ctx, op, body).await,
+        }
+    }
+
+    async fn handle_secrets_manager(
+        &self,
+        ctx: &Ctx,
+        op: Operation,
+        body: &[u8],
+    ) -> Result<Vec<u8>, AwsError> {
         macro_rules! call {
             ($handler:path) => {
                 encode(&$handler(self, ctx, decode(op, body)?).await?)
@@ -136,7 +154,7 @@ impl Service {
     }
 }
 
-fn encode<T: Serialize>(response: &T) -> Vec<u8> {
+pub(crate) fn encode<T: Serialize>(response: &T) -> Vec<u8> {
     serde_json::to_vec(response).expect("response DTOs always serialise")
 }
 
