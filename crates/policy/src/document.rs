@@ -146,6 +146,23 @@ impl PolicyDocument {
     /// the grammar: every statement names a `Principal` or `NotPrincipal`
     /// and a `Resource` or `NotResource` (IAM grammar notes: "The
     /// principal_block element is required in resource-based policies").
+    /// IAM identity policies: "basic alphanumeric characters (A-Z,a-z,0-9)
+    /// are the only allowed characters in the Sid value".
+    pub fn check_identity_policy(&self) -> Result<(), PolicyError> {
+        for (i, statement) in self.statements.iter().enumerate() {
+            if let Some(sid) = &statement.sid
+                && !sid.bytes().all(|b| b.is_ascii_alphanumeric())
+            {
+                return Err(PolicyError::new(format!(
+                    "Statement {}: Sid {} must be one or more letters (A-Z, a-z) and digits (0-9)",
+                    i + 1,
+                    crate::error::quote(sid)
+                )));
+            }
+        }
+        Ok(())
+    }
+
     pub fn check_resource_policy(&self) -> Result<(), PolicyError> {
         for (i, statement) in self.statements.iter().enumerate() {
             let place = format!("Statement {}", i + 1);

@@ -102,15 +102,16 @@ fn exclusive(already: bool, a: &str, b: &str) -> Result<(), PolicyError> {
     }
 }
 
-/// IAM: "basic alphanumeric characters (A-Z,a-z,0-9) are the only allowed
-/// characters in the Sid value". An empty Sid names nothing and is refused.
+/// Resource policies (KMS key policies, S3 bucket policies) accept any
+/// text as a Sid — AWS's own default key policy uses "Enable IAM User
+/// Permissions" — so parsing only refuses empty Sids and control
+/// characters; `PolicyDocument::check_identity_policy` applies IAM's
+/// stricter alphanumeric rule.
 fn parse_sid(value: &Json) -> Result<String, PolicyError> {
     match value {
-        Json::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric()) => {
-            Ok(s.clone())
-        }
+        Json::String(s) if !s.is_empty() && !s.chars().any(char::is_control) => Ok(s.clone()),
         Json::String(s) => Err(PolicyError::new(format!(
-            "Sid {} must be one or more letters (A-Z, a-z) and digits (0-9)",
+            "Sid {} must be a non-empty text without control characters",
             quote(s)
         ))),
         other => Err(PolicyError::new(format!(

@@ -454,3 +454,24 @@ fn resource_policy_check_requires_principal_and_resource() {
         .check_resource_policy()
         .unwrap();
 }
+
+#[test]
+fn sids_with_spaces_are_resource_policy_sids_not_identity_policy_sids() {
+    // AWS's default KMS key policy.
+    let doc = tresor_policy::parse(
+        r#"{"Version":"2012-10-17","Id":"key-default-1","Statement":[{"Sid":"Enable IAM User Permissions",
+            "Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}"#,
+    )
+    .expect("AWS's default key policy parses");
+    doc.check_resource_policy().unwrap();
+    let err = doc.check_identity_policy().unwrap_err();
+    assert_eq!(
+        err.message,
+        r#"Statement 1: Sid "Enable IAM User Permissions" must be one or more letters (A-Z, a-z) and digits (0-9)"#
+    );
+    let strict = tresor_policy::parse(
+        r#"{"Version":"2012-10-17","Statement":[{"Sid":"S1","Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+    )
+    .unwrap();
+    strict.check_identity_policy().unwrap();
+}
