@@ -1,15 +1,15 @@
 //! Conformance of the hand-written DTOs with the vendored botocore models.
 //!
 //! Owns one guarantee: every request and response type of every service
-//! Tresor speaks (`dto/secretsmanager.rs`), and every structure nested in
-//! them, accepts and emits exactly the JSON the model describes —
+//! Tresor speaks (`dto/secretsmanager.rs`, `dto/kms.rs`), and every structure
+//! nested in them, accepts and emits exactly the JSON the model describes —
 //! the same member names, the same JSON types (integer vs long, blob vs
 //! string, epoch-number timestamps), required members exactly where the model
 //! requires them, unset members omitted rather than `null`, and sensitive
 //! members redacted in `Debug`. Samples are generated from the model, so a
 //! member added by a model update fails here until the DTO learns it, and
 //! request samples must pass the model validator. Each service's module here
-//! (`secretsmanager.rs`) only supplies tables — served operation →
+//! (`secretsmanager.rs`, `kms.rs`) only supplies tables — served operation →
 //! request and response types, nested shape → type, the operations not
 //! served — and the checks below run over all of them; the tables themselves
 //! are checked to cover every operation and every DTO exactly once. Tests
@@ -79,6 +79,7 @@ macro_rules! operation_table {
     };
 }
 
+mod kms;
 mod probe;
 mod sample;
 mod secretsmanager;
@@ -120,8 +121,8 @@ impl Api {
     }
 }
 
-fn apis() -> [Api; 1] {
-    [secretsmanager::api()]
+fn apis() -> [Api; 2] {
+    [secretsmanager::api(), kms::api()]
 }
 
 /// A top-level structure under test: an operation's input or output.

@@ -109,7 +109,9 @@ fn pointer(parent: &str, token: &str) -> String {
 
 /// A valid value for a string shape. Derived from the member name where the
 /// constraints allow, so that values are distinctive (the `Debug` check
-/// searches for them); otherwise the first fixed candidate that fits.
+/// searches for them); otherwise the first fixed candidate that fits: a
+/// region, a rotation duration, lower-case hex of the minimum length (KMS key
+/// material ids), a CloudHSM cluster id.
 fn sample_string(shape: &Shape, hint: &str) -> String {
     if let ShapeKind::String {
         enumeration: Some(values),
@@ -125,10 +127,21 @@ fn sample_string(shape: &Shape, hint: &str) -> String {
     while (distinctive.len() as i64) < min.unwrap_or(0) {
         distinctive.push('x');
     }
-    [distinctive, "us-east-1".into(), "24h".into()]
-        .into_iter()
-        .find(|s| string_fits(shape, s))
-        .unwrap_or_else(|| panic!("no sample fits string shape {}: add one", shape.name))
+    let hex = "0123456789abcdef"
+        .chars()
+        .cycle()
+        .take(min.unwrap_or(1).max(1) as usize)
+        .collect();
+    [
+        distinctive,
+        "us-east-1".into(),
+        "24h".into(),
+        hex,
+        "cluster-234567abcdef".into(),
+    ]
+    .into_iter()
+    .find(|s| string_fits(shape, s))
+    .unwrap_or_else(|| panic!("no sample fits string shape {}: add one", shape.name))
 }
 
 /// Whether `s` meets every constraint of a string shape.
