@@ -208,6 +208,16 @@ impl Target {
     }
 }
 
+impl ApiOperation for Target {
+    fn service(self) -> Service {
+        Target::service(self)
+    }
+
+    fn name(self) -> &'static str {
+        Target::name(self)
+    }
+}
+
 impl From<Operation> for Target {
     fn from(op: Operation) -> Target {
         Target::SecretsManager(op)
