@@ -94,20 +94,25 @@ impl Server {
             self.config.clock_skew.as_secs() as i64,
             self.config.allowed_regions.clone(),
         );
-        let purge = tokio::spawn(purge_loop(self.service.clone(), self.config.purge_interval));
+        let maintenance = tokio::spawn(maintenance_loop(
+            self.service.clone(),
+            self.config.purge_interval,
+        ));
         let state = Arc::new(http::AppState {
             service: self.service,
             auth,
             account_id: self.account_id,
         });
         let served = http::serve(listener, tls, state, shutdown).await;
-        purge.abort();
+        maintenance.abort();
         Ok(served?)
     }
 }
 
-/// Removes secrets whose recovery window has ended, every `interval`.
-async fn purge_loop(service: Service, interval: std::time::Duration) {
+/// Every `interval`: removes secrets whose recovery window has ended,
+/// deletes KMS keys whose waiting period has ended, and rotates keys whose
+/// automatic rotation is due.
+async fn maintenance_loop(service: Service, interval: std::time::Duration) {
     let mut ticker = tokio::time::interval(interval);
     loop {
         ticker.tick().await;
@@ -115,6 +120,11 @@ async fn purge_loop(service: Service, interval: std::time::Duration) {
             Ok(0) => {}
             Ok(n) => tracing::info!(count = n, "purged secrets whose recovery window ended"),
             Err(e) => tracing::warn!(error = %e, "purging deleted secrets failed; will retry"),
+        }
+        match service::maintain_keys(&service).await {
+            Ok((0, 0)) => {}
+            Ok((deleted, rotated)) => tracing::info!(deleted, rotated, "KMS key maintenance"),
+            Err(e) => tracing::warn!(error = %e, "KMS key maintenance failed; will retry"),
         }
     }
 }

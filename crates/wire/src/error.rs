@@ -39,6 +39,7 @@ pub enum ErrorCode {
     KeyUnavailableException,
     KMSInternalException,
     DependencyTimeoutException,
+    DryRunOperationException,
     // Errors every AWS JSON service shares (front door, auth, protocol).
     ValidationException,
     AccessDeniedException,
@@ -87,6 +88,7 @@ impl ErrorCode {
             KeyUnavailableException => "KeyUnavailableException",
             KMSInternalException => "KMSInternalException",
             DependencyTimeoutException => "DependencyTimeoutException",
+            DryRunOperationException => "DryRunOperationException",
             ValidationException => "ValidationException",
             AccessDeniedException => "AccessDeniedException",
             UnrecognizedClientException => "UnrecognizedClientException",
@@ -149,6 +151,7 @@ impl ErrorCode {
                 | KeyUnavailableException
                 | KMSInternalException
                 | DependencyTimeoutException
+                | DryRunOperationException
         )
     }
 }

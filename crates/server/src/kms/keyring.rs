@@ -1,17 +1,22 @@
-//! KMS keys and envelope encryption of secret values.
+//! KMS keys in clear, and every encryption they do.
 //!
-//! Owns every key in clear. Each secret version gets a fresh 256-bit data
-//! key; the value is sealed under it with AES-256-GCM, and the data key is
-//! wrapped under the secret's KMS key with the encryption context
-//! `{SecretARN, SecretVersionId}`, as AWS Secrets Manager does. Both layers
-//! bind the ciphertext to its place, so a row copied onto another secret or
-//! version does not decrypt. KMS key material is itself stored wrapped under
-//! a key derived from the root key.
+//! Owns key material: each KMS key has generations of 256-bit material,
+//! stored wrapped under a key derived from the root key; the newest
+//! generation encrypts and every generation decrypts what it encrypted.
 //!
-//! Only the AWS managed key `aws/secretsmanager` exists so far (one per
-//! region, created on first use); customer keys come with the KMS API.
+//! Ciphertexts (KMS `CiphertextBlob`s, and the wrapped data keys of secret
+//! versions) are `FORMAT_V1 ‖ key id ‖ material generation ‖ nonce ‖ sealed
+//! ‖ tag`, AES-256-GCM, with the header and the encryption context in the
+//! AAD: a ciphertext opens only under its own key and with exactly the
+//! context it was made with. A secret version's value is sealed under a
+//! fresh data key, which is encrypted like any KMS plaintext with the
+//! context `{SecretARN, SecretVersionId}` — as AWS Secrets Manager does —
+//! so a value copied onto another secret or version does not decrypt.
+//!
+//! Key *state* (enabled, disabled, pending deletion) is enforced here too:
+//! a key that is not enabled neither encrypts nor decrypts.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 
 use aws_lc_rs::aead::LessSafeKey;
@@ -20,25 +25,40 @@ use zeroize::Zeroizing;
 use super::aead::{self, KEY_LEN, push_field};
 use super::root_key::{Purpose, RootKey};
 use crate::store::{
-    KeyMaterialRow, KmsKeyRow, ReadTxn, SealedValue, StoreError, ValueKind, WriteTxn,
+    AccessKeyRow, KeyMaterialRow, KmsKeyRow, ReadTxn, SealedValue, StoreError, ValueKind, WriteTxn,
 };
 use crate::value::SecretValue;
 use tresor_wire::dto::{SecretBytes, SecretString};
 
-pub const DEFAULT_KEY_ALIAS: &str = "alias/aws/secretsmanager";
+/// An encryption context: names and values bound to a ciphertext.
+pub type EncryptionContext = BTreeMap<String, String>;
 
-/// Format byte of data-key blobs and value ciphertexts.
+pub const STATE_ENABLED: &str = "Enabled";
+pub const STATE_DISABLED: &str = "Disabled";
+pub const STATE_PENDING_DELETION: &str = "PendingDeletion";
+pub const MANAGER_AWS: &str = "AWS";
+pub const MANAGER_CUSTOMER: &str = "CUSTOMER";
+
+/// Format byte of ciphertexts and value ciphertexts.
 const FORMAT_V1: u8 = 1;
 const KEY_ID_LEN: usize = 36;
+const HEADER_LEN: usize = 1 + KEY_ID_LEN + 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KmsError {
-    /// The caller named a key that does not exist (in this region).
+    /// No such key (or it is in another region).
     #[error("key '{0}' does not exist")]
     KeyNotFound(String),
-    /// A ciphertext or wrapped key failed authentication or is malformed.
+    /// The key exists but is disabled. Carries the key ARN.
+    #[error("{0} is disabled.")]
+    Disabled(String),
+    /// The key is scheduled for deletion. Carries the key ARN.
+    #[error("{0} is pending deletion.")]
+    PendingDeletion(String),
+    /// A ciphertext is malformed, was tampered with, belongs to another
+    /// key or region, or the encryption context does not match.
     #[error("the ciphertext could not be decrypted")]
-    Decrypt,
+    InvalidCiphertext,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -47,7 +67,7 @@ pub struct Keyring {
     account_id: String,
     material_wrap: LessSafeKey,
     access_key_wrap: LessSafeKey,
-    /// Unwrapped key material by (key id, material version).
+    /// Unwrapped key material by (key id, generation).
     materials: RwLock<HashMap<(String, u32), Arc<LessSafeKey>>>,
 }
 
@@ -61,106 +81,96 @@ impl Keyring {
         }
     }
 
-    /// The key a secret in `region` is encrypted under. `None`, `""` or any
-    /// name of the default key gives the default key, created if needed.
-    pub fn key_for_write(
+    pub fn account_id(&self) -> &str {
+        &self.account_id
+    }
+
+    /// The ARN of a key in `region`.
+    pub fn key_arn(&self, region: &str, key_id: &str) -> String {
+        format!("arn:aws:kms:{region}:{}:key/{key_id}", self.account_id)
+    }
+
+    /// Creates a key with its first generation of material.
+    pub fn create_key(
         &self,
         txn: &mut dyn WriteTxn,
-        region: &str,
-        requested: Option<&str>,
+        template: KmsKeyRow,
         now: i64,
     ) -> Result<KmsKeyRow, KmsError> {
-        if let Some(key) = self.find_key(txn, region, requested)? {
-            return Ok(key);
-        }
-        if !self.names_default_key(region, requested, None) {
-            return Err(KmsError::KeyNotFound(
-                requested.unwrap_or_default().to_string(),
-            ));
-        }
-        self.create_default_key(txn, region, now)
+        txn.insert_kms_key(&template)?;
+        self.add_material(txn, &template, 1, None, now)?;
+        Ok(template)
     }
 
-    /// Checks that `requested` names a usable key without creating one.
-    pub fn check_key(
-        &self,
-        txn: &dyn ReadTxn,
-        region: &str,
-        requested: Option<&str>,
-    ) -> Result<(), KmsError> {
-        if self.find_key(txn, region, requested)?.is_some()
-            || self.names_default_key(region, requested, None)
-        {
-            Ok(())
-        } else {
-            Err(KmsError::KeyNotFound(
-                requested.unwrap_or_default().to_string(),
-            ))
-        }
-    }
-
-    fn find_key(
-        &self,
-        txn: &dyn ReadTxn,
-        region: &str,
-        requested: Option<&str>,
-    ) -> Result<Option<KmsKeyRow>, KmsError> {
-        let Some(default) = txn.kms_key_by_alias(region, DEFAULT_KEY_ALIAS)? else {
-            return Ok(None);
-        };
-        Ok(self
-            .names_default_key(region, requested, Some(&default))
-            .then_some(default))
-    }
-
-    /// Whether `requested` refers to the default key of `region`: by alias,
-    /// alias ARN, or (once it exists) its key id or key ARN.
-    fn names_default_key(
+    /// A new key row for `region` (not yet stored).
+    pub fn new_key_row(
         &self,
         region: &str,
-        requested: Option<&str>,
-        key: Option<&KmsKeyRow>,
-    ) -> bool {
-        let Some(requested) = requested.filter(|r| !r.is_empty()) else {
-            return true;
-        };
-        let alias_arn = format!(
-            "arn:aws:kms:{region}:{}:{DEFAULT_KEY_ALIAS}",
-            self.account_id
-        );
-        requested == DEFAULT_KEY_ALIAS
-            || requested == alias_arn
-            || key.is_some_and(|k| requested == k.key_id || requested == k.arn)
-    }
-
-    fn create_default_key(
-        &self,
-        txn: &mut dyn WriteTxn,
-        region: &str,
+        description: &str,
+        manager: &str,
+        policy: String,
         now: i64,
-    ) -> Result<KmsKeyRow, KmsError> {
+    ) -> KmsKeyRow {
         let key_id = uuid::Uuid::new_v4().to_string();
-        let row = KmsKeyRow {
-            arn: format!("arn:aws:kms:{region}:{}:key/{key_id}", self.account_id),
-            key_id: key_id.clone(),
+        KmsKeyRow {
+            arn: self.key_arn(region, &key_id),
+            key_id,
             region: region.to_string(),
-            alias: Some(DEFAULT_KEY_ALIAS.to_string()),
-            description:
-                "Default key that protects my Secrets Manager data when no other key is defined"
-                    .to_string(),
+            description: description.to_string(),
+            key_manager: manager.to_string(),
+            state: STATE_ENABLED.to_string(),
             created: now,
-        };
-        txn.insert_kms_key(&row)?;
+            deletion_date: None,
+            pending_window_days: None,
+            policy,
+            tags: Vec::new(),
+            rotation_period_days: None,
+            next_rotation: None,
+        }
+    }
+
+    /// Adds a new, newest generation of material to `key` (rotation).
+    /// Returns its number.
+    pub fn rotate(
+        &self,
+        txn: &mut dyn WriteTxn,
+        key: &KmsKeyRow,
+        rotation_type: &str,
+        now: i64,
+    ) -> Result<u32, KmsError> {
+        let newest = txn
+            .key_materials(&key.key_id)?
+            .iter()
+            .map(|m| m.version)
+            .max()
+            .unwrap_or(0);
+        self.add_material(txn, key, newest + 1, Some(rotation_type.to_string()), now)?;
+        Ok(newest + 1)
+    }
+
+    fn add_material(
+        &self,
+        txn: &mut dyn WriteTxn,
+        key: &KmsKeyRow,
+        version: u32,
+        rotation_type: Option<String>,
+        now: i64,
+    ) -> Result<(), KmsError> {
         let material = aead::random_bytes::<KEY_LEN>();
-        let wrapped = aead::seal(&self.material_wrap, &material_aad(&row.arn, 1), &*material);
+        let wrapped = aead::seal(
+            &self.material_wrap,
+            &material_aad(&key.arn, version),
+            &*material,
+        );
         txn.insert_key_material(&KeyMaterialRow {
-            key_id: key_id.clone(),
-            version: 1,
+            key_id: key.key_id.clone(),
+            version,
             wrapped,
             created: now,
+            rotation_type,
         })?;
-        self.cache(&key_id, 1, aead::key(&*material));
-        Ok(row)
+        self.cache(&key.key_id, version, aead::key(&*material));
+        Ok(())
     }
 
     fn cache(&self, key_id: &str, version: u32, key: LessSafeKey) -> Arc<LessSafeKey> {
@@ -172,11 +182,11 @@ impl Keyring {
         key
     }
 
-    /// The material of `key_id` at `version`, or its newest if `None`.
+    /// The material of `key` at `version`, or its newest if `None`.
     fn material(
         &self,
         txn: &dyn ReadTxn,
-        key_id: &str,
+        key: &KmsKeyRow,
         version: Option<u32>,
     ) -> Result<(u32, Arc<LessSafeKey>), KmsError> {
         if let Some(v) = version
@@ -184,35 +194,97 @@ impl Keyring {
                 .materials
                 .read()
                 .unwrap_or_else(|p| p.into_inner())
-                .get(&(key_id.to_string(), v))
+                .get(&(key.key_id.clone(), v))
         {
             return Ok((v, Arc::clone(k)));
         }
-        let key = txn
-            .kms_key(key_id)?
-            .ok_or_else(|| KmsError::KeyNotFound(key_id.to_string()))?;
-        let rows = txn.key_materials(key_id)?;
+        let rows = txn.key_materials(&key.key_id)?;
         let row = match version {
             Some(v) => rows.iter().find(|m| m.version == v),
             None => rows.iter().max_by_key(|m| m.version),
         }
-        .ok_or(KmsError::Decrypt)?;
+        .ok_or(KmsError::InvalidCiphertext)?;
         let clear = aead::open(
             &self.material_wrap,
             &material_aad(&key.arn, row.version),
             &row.wrapped,
         )
-        .map_err(|_| KmsError::Decrypt)?;
+        .map_err(|_| KmsError::InvalidCiphertext)?;
         if clear.len() != KEY_LEN {
-            return Err(KmsError::Decrypt);
+            return Err(KmsError::InvalidCiphertext);
         }
         Ok((
             row.version,
-            self.cache(key_id, row.version, aead::key(&clear)),
+            self.cache(&key.key_id, row.version, aead::key(&clear)),
         ))
     }
 
-    /// Encrypts `value` for version `version_id` of the secret `arn`.
+    fn check_usable(key: &KmsKeyRow) -> Result<(), KmsError> {
+        match key.state.as_str() {
+            STATE_ENABLED => Ok(()),
+            STATE_PENDING_DELETION => Err(KmsError::PendingDeletion(key.arn.clone())),
+            _ => Err(KmsError::Disabled(key.arn.clone())),
+        }
+    }
+
+    /// Encrypts `plaintext` under the newest material of `key`.
+    pub fn encrypt(
+        &self,
+        txn: &dyn ReadTxn,
+        key: &KmsKeyRow,
+        plaintext: &[u8],
+        context: &EncryptionContext,
+    ) -> Result<Vec<u8>, KmsError> {
+        Self::check_usable(key)?;
+        let (version, material) = self.material(txn, key, None)?;
+        let mut blob = vec![FORMAT_V1];
+        blob.extend_from_slice(key.key_id.as_bytes());
+        blob.extend_from_slice(&version.to_be_bytes());
+        let aad = ciphertext_aad(&blob, context);
+        blob.extend(aead::seal(&material, &aad, plaintext));
+        Ok(blob)
+    }
+
+    /// The key id a ciphertext names, if it is one of ours.
+    pub fn ciphertext_key_id(blob: &[u8]) -> Option<&str> {
+        if blob.len() < HEADER_LEN || blob[0] != FORMAT_V1 {
+            return None;
+        }
+        std::str::from_utf8(&blob[1..1 + KEY_ID_LEN]).ok()
+    }
+
+    fn ciphertext_version(blob: &[u8]) -> Option<u32> {
+        Self::ciphertext_key_id(blob)?;
+        Some(u32::from_be_bytes(
+            blob[1 + KEY_ID_LEN..HEADER_LEN].try_into().ok()?,
+        ))
+    }
+
+    /// Decrypts a ciphertext made by `encrypt` in `region`. Returns the key
+    /// that made it and the plaintext.
+    pub fn decrypt(
+        &self,
+        txn: &dyn ReadTxn,
+        region: &str,
+        blob: &[u8],
+        context: &EncryptionContext,
+    ) -> Result<(KmsKeyRow, Zeroizing<Vec<u8>>), KmsError> {
+        let key_id = Self::ciphertext_key_id(blob).ok_or(KmsError::InvalidCiphertext)?;
+        let version = Self::ciphertext_version(blob).ok_or(KmsError::InvalidCiphertext)?;
+        let key = txn
+            .kms_key(key_id)?
+            .filter(|k| k.region == region)
+            .ok_or(KmsError::InvalidCiphertext)?;
+        Self::check_usable(&key)?;
+        let (_, material) = self.material(txn, &key, Some(version))?;
+        let aad = ciphertext_aad(&blob[..HEADER_LEN], context);
+        let plaintext = aead::open(&material, &aad, &blob[HEADER_LEN..])
+            .map_err(|_| KmsError::InvalidCiphertext)?;
+        Ok((key, plaintext))
+    }
+
+    /// Encrypts `value` for version `version_id` of the secret `arn` under
+    /// a fresh data key, itself encrypted under `key`.
     pub fn seal_value(
         &self,
         txn: &dyn ReadTxn,
@@ -221,23 +293,13 @@ impl Keyring {
         version_id: &str,
         value: &SecretValue,
     ) -> Result<SealedValue, KmsError> {
-        let (material_version, kek) = self.material(txn, &key.key_id, None)?;
         let data_key = aead::random_bytes::<KEY_LEN>();
-        let ciphertext = {
-            let mut out = vec![FORMAT_V1];
-            out.extend(aead::seal(
-                &aead::key(&*data_key),
-                &value_aad(value.kind(), arn, version_id),
-                value.bytes(),
-            ));
-            out
-        };
-        let header = data_key_header(&key.key_id, material_version);
-        let mut wrapped_key = header.clone();
-        wrapped_key.extend(aead::seal(
-            &kek,
-            &data_key_aad(&header, arn, version_id),
-            &*data_key,
+        let wrapped_key = self.encrypt(txn, key, &*data_key, &secret_context(arn, version_id))?;
+        let mut ciphertext = vec![FORMAT_V1];
+        ciphertext.extend(aead::seal(
+            &aead::key(&*data_key),
+            &value_aad(value.kind(), arn, version_id),
+            value.bytes(),
         ));
         Ok(SealedValue {
             kind: value.kind(),
@@ -248,56 +310,74 @@ impl Keyring {
     }
 
     /// Decrypts a version's value; fails unless `arn` and `version_id` are
-    /// exactly the ones it was sealed for.
+    /// exactly the ones it was sealed for, and its key is usable.
     pub fn open_value(
         &self,
         txn: &dyn ReadTxn,
+        region: &str,
         sealed: &SealedValue,
         arn: &str,
         version_id: &str,
     ) -> Result<SecretValue, KmsError> {
-        let header_len = 1 + KEY_ID_LEN + 4;
-        let blob = &sealed.wrapped_key;
-        if blob.len() < header_len || blob[0] != FORMAT_V1 {
-            return Err(KmsError::Decrypt);
+        if Self::ciphertext_key_id(&sealed.wrapped_key) != Some(sealed.kms_key_id.as_str()) {
+            return Err(KmsError::InvalidCiphertext);
         }
-        let key_id =
-            std::str::from_utf8(&blob[1..1 + KEY_ID_LEN]).map_err(|_| KmsError::Decrypt)?;
-        if key_id != sealed.kms_key_id {
-            return Err(KmsError::Decrypt);
-        }
-        let version = u32::from_be_bytes(
-            blob[1 + KEY_ID_LEN..header_len]
-                .try_into()
-                .map_err(|_| KmsError::Decrypt)?,
-        );
-        let (_, kek) = self.material(txn, key_id, Some(version))?;
-        let header = &blob[..header_len];
-        let data_key = aead::open(
-            &kek,
-            &data_key_aad(header, arn, version_id),
-            &blob[header_len..],
-        )
-        .map_err(|_| KmsError::Decrypt)?;
+        let (_, data_key) = self.decrypt(
+            txn,
+            region,
+            &sealed.wrapped_key,
+            &secret_context(arn, version_id),
+        )?;
         if data_key.len() != KEY_LEN {
-            return Err(KmsError::Decrypt);
+            return Err(KmsError::InvalidCiphertext);
         }
         let Some((&FORMAT_V1, body)) = sealed.ciphertext.split_first() else {
-            return Err(KmsError::Decrypt);
+            return Err(KmsError::InvalidCiphertext);
         };
         let clear = aead::open(
             &aead::key(&data_key),
             &value_aad(sealed.kind, arn, version_id),
             body,
         )
-        .map_err(|_| KmsError::Decrypt)?;
+        .map_err(|_| KmsError::InvalidCiphertext)?;
         Ok(match sealed.kind {
             ValueKind::String => {
-                let text = String::from_utf8(clear.to_vec()).map_err(|_| KmsError::Decrypt)?;
+                let text =
+                    String::from_utf8(clear.to_vec()).map_err(|_| KmsError::InvalidCiphertext)?;
                 SecretValue::String(SecretString::new(text))
             }
             ValueKind::Binary => SecretValue::Binary(SecretBytes::new(clear.to_vec())),
         })
+    }
+
+    /// The data key of a stored value, wrapped again under the newest
+    /// material of its key; `None` if it already is (or the key is not
+    /// enabled, in which case it is left for later).
+    pub fn rewrap_data_key(
+        &self,
+        txn: &dyn ReadTxn,
+        region: &str,
+        sealed: &SealedValue,
+        arn: &str,
+        version_id: &str,
+    ) -> Result<Option<Vec<u8>>, KmsError> {
+        let Some(key) = txn.kms_key(&sealed.kms_key_id)? else {
+            return Ok(None);
+        };
+        if key.state != STATE_ENABLED {
+            return Ok(None);
+        }
+        let newest = txn
+            .key_materials(&key.key_id)?
+            .iter()
+            .map(|m| m.version)
+            .max();
+        if Self::ciphertext_version(&sealed.wrapped_key) >= newest {
+            return Ok(None);
+        }
+        let context = secret_context(arn, version_id);
+        let (_, data_key) = self.decrypt(txn, region, &sealed.wrapped_key, &context)?;
+        Ok(Some(self.encrypt(txn, &key, &data_key, &context)?))
     }
 
     /// Wraps an access key's secret half for storage.
@@ -319,8 +399,55 @@ impl Keyring {
             &access_key_aad(access_key_id),
             wrapped,
         )
-        .map_err(|_| KmsError::Decrypt)
+        .map_err(|_| KmsError::InvalidCiphertext)
     }
+
+    /// Re-wraps every key's material and every access key's secret from
+    /// this keyring's root to `next`'s. Secret ciphertexts are untouched:
+    /// they hang below the material, which does not change.
+    pub fn rewrap_root(
+        &self,
+        txn: &mut dyn WriteTxn,
+        next: &Keyring,
+    ) -> Result<(usize, usize), KmsError> {
+        let materials = txn.all_key_materials()?;
+        for mut row in materials.iter().cloned() {
+            let key = txn
+                .kms_key(&row.key_id)?
+                .ok_or(KmsError::InvalidCiphertext)?;
+            let aad = material_aad(&key.arn, row.version);
+            let clear = aead::open(&self.material_wrap, &aad, &row.wrapped)
+                .map_err(|_| KmsError::InvalidCiphertext)?;
+            row.wrapped = aead::seal(&next.material_wrap, &aad, &clear);
+            txn.update_key_material(&row)?;
+        }
+        let keys = txn.access_keys()?;
+        for key in &keys {
+            let secret = self.unwrap_access_secret(&key.access_key_id, &key.wrapped_secret)?;
+            let secret = std::str::from_utf8(&secret).map_err(|_| KmsError::InvalidCiphertext)?;
+            txn.update_access_key(&AccessKeyRow {
+                wrapped_secret: next.wrap_access_secret(&key.access_key_id, secret),
+                ..key.clone()
+            })?;
+        }
+        Ok((materials.len(), keys.len()))
+    }
+
+    /// Forgets cached material of a key (after it is deleted).
+    pub fn forget(&self, key_id: &str) {
+        self.materials
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|(id, _), _| id != key_id);
+    }
+}
+
+/// AWS Secrets Manager's encryption context for a secret version.
+pub fn secret_context(arn: &str, version_id: &str) -> EncryptionContext {
+    EncryptionContext::from([
+        ("SecretARN".to_string(), arn.to_string()),
+        ("SecretVersionId".to_string(), version_id.to_string()),
+    ])
 }
 
 fn material_aad(key_arn: &str, version: u32) -> Vec<u8> {
@@ -330,20 +457,12 @@ fn material_aad(key_arn: &str, version: u32) -> Vec<u8> {
     aad
 }
 
-fn data_key_header(key_id: &str, material_version: u32) -> Vec<u8> {
-    debug_assert_eq!(key_id.len(), KEY_ID_LEN);
-    let mut header = vec![FORMAT_V1];
-    header.extend_from_slice(key_id.as_bytes());
-    header.extend_from_slice(&material_version.to_be_bytes());
-    header
-}
-
-/// The data key is wrapped with AWS's encryption context for secrets,
-/// `{SecretARN, SecretVersionId}` (keys in sorted order), and its header.
-fn data_key_aad(header: &[u8], arn: &str, version_id: &str) -> Vec<u8> {
-    let mut aad = b"tresor/v1/data-key".to_vec();
+/// The header, and the context pairs in sorted order, each length-prefixed.
+fn ciphertext_aad(header: &[u8], context: &EncryptionContext) -> Vec<u8> {
+    let mut aad = b"tresor/v1/kms-ciphertext".to_vec();
     push_field(&mut aad, header);
-    for (k, v) in [("SecretARN", arn), ("SecretVersionId", version_id)] {
+    aad.extend_from_slice(&(context.len() as u32).to_be_bytes());
+    for (k, v) in context {
         push_field(&mut aad, k.as_bytes());
         push_field(&mut aad, v.as_bytes());
     }

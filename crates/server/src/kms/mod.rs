@@ -7,5 +7,8 @@ mod aead;
 mod keyring;
 mod root_key;
 
-pub use keyring::{DEFAULT_KEY_ALIAS, Keyring, KmsError};
+pub use keyring::{
+    EncryptionContext, Keyring, KmsError, MANAGER_AWS, MANAGER_CUSTOMER, STATE_DISABLED,
+    STATE_ENABLED, STATE_PENDING_DELETION, secret_context,
+};
 pub use root_key::RootKey;

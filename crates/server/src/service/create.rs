@@ -10,6 +10,7 @@ use tresor_wire::arn::secret_arn;
 use tresor_wire::dto::{CreateSecretRequest, CreateSecretResponse};
 
 use super::secret::{SecretState, is_valid_name};
+use super::secret_keys::{key_for_secret, recorded_key_id};
 use super::write_value::{Written, write_value};
 use super::{Ctx, Service, errors, replication, tags};
 use crate::store::SecretRow;
@@ -47,17 +48,14 @@ pub async fn create_secret(
         if let Some(existing) = txn.secret_by_name(&ctx.region, &req.name)? {
             return retried_or_exists(svc, txn, existing, &req, value.as_ref());
         }
-        let key = svc
-            .keyring
-            .key_for_write(txn, &ctx.region, req.kms_key_id.as_deref(), now)
-            .map_err(errors::from_kms_on_write)?;
+        let key = key_for_secret(svc, txn, &ctx.region, req.kms_key_id.as_deref(), now)?;
         let mut row = SecretRow {
             id: 0,
             region: ctx.region.clone(),
             name: req.name.clone(),
             arn: secret_arn(&ctx.region, &ctx.account_id, &req.name, &random_suffix()),
             description: req.description.clone().filter(|d| !d.is_empty()),
-            kms_key_id: stored_key_id(&key, req.kms_key_id.as_deref()),
+            kms_key_id: recorded_key_id(&key, req.kms_key_id.as_deref()),
             secret_type: req.secret_type.clone().filter(|t| !t.is_empty()),
             tags,
             resource_policy: None,
@@ -136,16 +134,6 @@ fn retried_or_exists(
             replication_status: replication::statuses(&state.row),
         }),
         _ => Err(exists()),
-    }
-}
-
-/// The KMS key a secret records: `None` for the AWS managed key (which
-/// DescribeSecret does not report), otherwise the key as the caller named it.
-pub fn stored_key_id(key: &crate::store::KmsKeyRow, requested: Option<&str>) -> Option<String> {
-    if key.alias.as_deref() == Some(crate::kms::DEFAULT_KEY_ALIAS) {
-        None
-    } else {
-        requested.map(str::to_string)
     }
 }
 

@@ -111,17 +111,22 @@ pub fn from_kms_on_write(e: KmsError) -> AwsError {
         KmsError::KeyNotFound(key) => invalid_parameter(format!(
             "The operation failed because of an invalid KMS key: Key '{key}' does not exist."
         )),
-        KmsError::Decrypt => AwsError::new(
-            ErrorCode::EncryptionFailure,
-            "Secrets Manager can't encrypt the protected secret text using the provided KMS key.",
-        ),
+        KmsError::InvalidCiphertext | KmsError::Disabled(_) | KmsError::PendingDeletion(_) => {
+            AwsError::new(
+                ErrorCode::EncryptionFailure,
+                "Secrets Manager can't encrypt the protected secret text using the provided KMS key.",
+            )
+        }
         KmsError::Store(e) => internal("storage failure", &e),
     }
 }
 
 pub fn from_kms_on_read(e: KmsError) -> AwsError {
     match e {
-        KmsError::KeyNotFound(_) | KmsError::Decrypt => AwsError::new(
+        KmsError::KeyNotFound(_)
+        | KmsError::InvalidCiphertext
+        | KmsError::Disabled(_)
+        | KmsError::PendingDeletion(_) => AwsError::new(
             ErrorCode::DecryptionFailure,
             "Secrets Manager can't decrypt the protected secret text using the provided KMS key.",
         ),

@@ -74,8 +74,14 @@ fn read_version(
         .ok_or(missing)?;
     let value = svc
         .keyring
-        .open_value(txn, &sealed, &state.row.arn, &version.version_id)
-        .map_err(errors::from_kms_on_read)?;
+        .open_value(
+            txn,
+            &state.row.region,
+            &sealed,
+            &state.row.arn,
+            &version.version_id,
+        )
+        .map_err(super::secret_keys::decryption_failure)?;
     let today = day_of(svc.now());
     let stale_access =
         state.row.last_accessed != Some(today) || version.last_accessed != Some(today);

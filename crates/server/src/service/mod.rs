@@ -21,6 +21,7 @@ mod put_value;
 mod replication;
 mod rotation;
 mod secret;
+mod secret_keys;
 mod stages;
 mod tags;
 mod update;
@@ -39,6 +40,7 @@ use crate::store::{self, ReadTxn, Store, WriteTxn};
 
 pub use delete::purge_due;
 pub use errors::internal as internal_error;
+pub use kms::maintain_keys;
 
 /// Who is calling, where, and under which request id.
 #[derive(Debug, Clone)]
@@ -49,6 +51,19 @@ pub struct Ctx {
     /// The caller's ARN (every valid key is the administrator for now).
     pub principal_arn: String,
     pub request_id: String,
+}
+
+impl Ctx {
+    /// A context that only names a region and account (for work done on
+    /// the caller's behalf elsewhere, e.g. keeping a replica in step).
+    pub fn scope(region: &str, account_id: &str) -> Ctx {
+        Ctx {
+            region: region.to_string(),
+            account_id: account_id.to_string(),
+            principal_arn: String::new(),
+            request_id: String::new(),
+        }
+    }
 }
 
 /// Cheap to clone: every part is shared. Handlers clone it into the

@@ -18,9 +18,10 @@ use tresor_wire::dto::{
     StopReplicationToReplicaRequest, StopReplicationToReplicaResponse,
 };
 
+use super::kms::resolve::DEFAULT_ALIAS as DEFAULT_KEY_ALIAS;
 use super::secret::{SecretState, resolve_live, resolve_writable, save_labels};
+use super::secret_keys::{decryption_failure, encryption_failure, key_for_secret};
 use super::{Ctx, Service, errors};
-use crate::kms::DEFAULT_KEY_ALIAS;
 use crate::store::{ReadTxn, Replica, SecretRow, VersionRow, WriteTxn};
 
 const IN_SYNC: &str = "InSync";
@@ -132,13 +133,8 @@ pub fn add_replicas(
             }
             txn.delete_secret(existing.id)?;
         }
-        if let Err(e) = svc
-            .keyring
-            .key_for_write(txn, &region, kms_key_id.as_deref(), now)
-        {
-            primary
-                .replicas
-                .push(failed(&errors::from_kms_on_write(e).message));
+        if let Err(e) = key_for_secret(svc, txn, &region, kms_key_id.as_deref(), now) {
+            primary.replicas.push(failed(&e.message));
             continue;
         }
         let replica = SecretRow {
@@ -225,16 +221,13 @@ fn copy_version(
         Some(sealed) => {
             let value = svc
                 .keyring
-                .open_value(txn, &sealed, &from.arn, &version.version_id)
-                .map_err(errors::from_kms_on_read)?;
-            let key = svc
-                .keyring
-                .key_for_write(txn, &to.region, to.kms_key_id.as_deref(), now)
-                .map_err(errors::from_kms_on_write)?;
+                .open_value(txn, &from.region, &sealed, &from.arn, &version.version_id)
+                .map_err(decryption_failure)?;
+            let key = key_for_secret(svc, txn, &to.region, to.kms_key_id.as_deref(), now)?;
             Some(
                 svc.keyring
                     .seal_value(txn, &key, &to.arn, &version.version_id, &value)
-                    .map_err(errors::from_kms_on_write)?,
+                    .map_err(encryption_failure)?,
             )
         }
     };

@@ -9,6 +9,7 @@ use tresor_wire::AwsError;
 use tresor_wire::dto::{UpdateSecretRequest, UpdateSecretResponse};
 
 use super::secret::{SecretState, resolve_writable};
+use super::secret_keys::{key_for_secret, recorded_key_id, rekey_labelled_versions};
 use super::write_value::write_value;
 use super::{Ctx, Service, errors, replication};
 use crate::value::SecretValue;
@@ -36,13 +37,11 @@ pub async fn update_secret(
             state.row.description = Some(description.clone()).filter(|d| !d.is_empty());
         }
         if let Some(kms_key_id) = &req.kms_key_id {
-            let key = svc
-                .keyring
-                .key_for_write(txn, &ctx.region, Some(kms_key_id), now)
-                .map_err(errors::from_kms_on_write)?;
-            // Existing versions stay readable under the key that wrapped
-            // them; new versions use the new key (`""` reverts to default).
-            state.row.kms_key_id = super::create::stored_key_id(&key, Some(kms_key_id));
+            let key = key_for_secret(svc, txn, &ctx.region, Some(kms_key_id), now)?;
+            state.row.kms_key_id = recorded_key_id(&key, Some(kms_key_id));
+            // As AWS documents: the versions labelled AWSCURRENT, AWSPENDING
+            // and AWSPREVIOUS move to the new key; new versions use it too.
+            rekey_labelled_versions(svc, txn, &state, &key)?;
         }
         if let Some(secret_type) = &req.secret_type {
             state.row.secret_type = Some(secret_type.clone()).filter(|t| !t.is_empty());

@@ -11,7 +11,7 @@ use tresor_wire::dto::{
 
 use super::secret::{SecretState, resolve};
 use super::{Ctx, Service, pagination};
-use crate::kms::DEFAULT_KEY_ALIAS;
+use crate::kms::MANAGER_AWS;
 
 const DEFAULT_PAGE: usize = 100;
 
@@ -35,9 +35,7 @@ pub async fn list_secret_version_ids(
         {
             let key_ids = match &v.kms_key_id {
                 Some(key_id) if v.has_value => Some(vec![match txn.kms_key(key_id)? {
-                    Some(k) if k.alias.as_deref() == Some(DEFAULT_KEY_ALIAS) => {
-                        "DefaultEncryptionKey".to_string()
-                    }
+                    Some(k) if k.key_manager == MANAGER_AWS => "DefaultEncryptionKey".to_string(),
                     Some(k) => k.arn,
                     None => key_id.clone(),
                 }]),

@@ -10,6 +10,7 @@ use super::Service;
 use super::errors;
 use super::labels::{self, MAX_LABELS_PER_SECRET};
 use super::secret::SecretState;
+use super::secret_keys::{decryption_failure, encryption_failure, key_for_secret};
 use crate::clock::DAY_MS;
 use crate::store::{VersionRow, WriteTxn};
 use crate::value::SecretValue;
@@ -50,8 +51,8 @@ pub fn write_value(
             .ok_or_else(|| errors::internal("version without value", &token))?;
         let stored = svc
             .keyring
-            .open_value(txn, &sealed, &arn, token)
-            .map_err(errors::from_kms_on_read)?;
+            .open_value(txn, &state.row.region, &sealed, &arn, token)
+            .map_err(decryption_failure)?;
         return if stored.same_as(value) {
             Ok(Written::Unchanged)
         } else {
@@ -59,14 +60,12 @@ pub fn write_value(
         };
     }
 
-    let key = svc
-        .keyring
-        .key_for_write(txn, &state.row.region, state.row.kms_key_id.as_deref(), now)
-        .map_err(errors::from_kms_on_write)?;
+    let region = state.row.region.clone();
+    let key = key_for_secret(svc, txn, &region, state.row.kms_key_id.as_deref(), now)?;
     let sealed = svc
         .keyring
         .seal_value(txn, &key, &arn, token, value)
-        .map_err(errors::from_kms_on_write)?;
+        .map_err(encryption_failure)?;
     let written = if existing.is_some() {
         txn.set_version_value(secret, token, &sealed)?;
         let v = state

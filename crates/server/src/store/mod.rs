@@ -43,9 +43,26 @@ pub trait ReadTxn {
     /// Secrets whose deletion date is at or before `now`.
     fn secrets_due_for_purge(&self, now: Millis) -> StoreResult<Vec<SecretKey>>;
     fn access_key(&self, access_key_id: &str) -> StoreResult<Option<AccessKeyRow>>;
+    fn access_keys(&self) -> StoreResult<Vec<AccessKeyRow>>;
     fn kms_key(&self, key_id: &str) -> StoreResult<Option<KmsKeyRow>>;
-    fn kms_key_by_alias(&self, region: &str, alias: &str) -> StoreResult<Option<KmsKeyRow>>;
+    /// A region's keys, oldest first.
+    fn kms_keys(&self, region: &str) -> StoreResult<Vec<KmsKeyRow>>;
+    /// Keys (any region) whose rotation or deletion date is at or before `now`.
+    fn kms_keys_due(&self, now: Millis) -> StoreResult<Vec<KmsKeyRow>>;
+    fn kms_alias(&self, region: &str, name: &str) -> StoreResult<Option<KmsAliasRow>>;
+    /// A region's aliases, by name.
+    fn kms_aliases(&self, region: &str) -> StoreResult<Vec<KmsAliasRow>>;
+    /// A key's material generations, oldest first.
     fn key_materials(&self, key_id: &str) -> StoreResult<Vec<KeyMaterialRow>>;
+    /// Every key's material generations (for re-wrapping under a new root).
+    fn all_key_materials(&self) -> StoreResult<Vec<KeyMaterialRow>>;
+    /// Stored values after `after` (secret id, version id), in that order,
+    /// at most `limit` (for re-wrapping data keys in resumable batches).
+    fn stored_values_after(
+        &self,
+        after: Option<(SecretKey, String)>,
+        limit: usize,
+    ) -> StoreResult<Vec<StoredValue>>;
 }
 
 /// Changes, visible to later reads in the same job and committed with it.
@@ -81,8 +98,23 @@ pub trait WriteTxn: ReadTxn {
     /// A label may appear once; every version must exist.
     fn set_stages(&mut self, secret: SecretKey, stages: &[(String, String)]) -> StoreResult<()>;
     fn insert_access_key(&mut self, row: &AccessKeyRow) -> StoreResult<()>;
+    /// Replaces a version's wrapped data key (same value, same ciphertext).
+    fn set_wrapped_key(
+        &mut self,
+        secret: SecretKey,
+        version_id: &str,
+        wrapped_key: &[u8],
+    ) -> StoreResult<()>;
+    fn update_access_key(&mut self, row: &AccessKeyRow) -> StoreResult<()>;
     fn insert_kms_key(&mut self, row: &KmsKeyRow) -> StoreResult<()>;
+    fn update_kms_key(&mut self, row: &KmsKeyRow) -> StoreResult<()>;
+    /// Deletes a key with its material and aliases.
+    fn delete_kms_key(&mut self, key_id: &str) -> StoreResult<()>;
+    /// Creates or repoints an alias.
+    fn put_kms_alias(&mut self, row: &KmsAliasRow) -> StoreResult<()>;
+    fn delete_kms_alias(&mut self, region: &str, name: &str) -> StoreResult<()>;
     fn insert_key_material(&mut self, row: &KeyMaterialRow) -> StoreResult<()>;
+    fn update_key_material(&mut self, row: &KeyMaterialRow) -> StoreResult<()>;
 }
 
 /// Called once the job's transaction has committed durably (`Ok`) or failed

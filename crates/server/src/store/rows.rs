@@ -114,15 +114,36 @@ impl std::fmt::Debug for SealedValue {
     }
 }
 
-/// A KMS key (only the default `aws/secretsmanager` keys exist so far).
+/// A KMS key: the AWS managed `aws/secretsmanager` key of a region, or a
+/// customer managed key.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KmsKeyRow {
     pub key_id: String,
     pub region: String,
     pub arn: String,
-    pub alias: Option<String>,
     pub description: String,
+    /// `AWS` or `CUSTOMER`.
+    pub key_manager: String,
+    /// `Enabled`, `Disabled` or `PendingDeletion`.
+    pub state: String,
     pub created: Millis,
+    pub deletion_date: Option<Millis>,
+    pub pending_window_days: Option<i64>,
+    pub policy: String,
+    pub tags: Vec<(String, String)>,
+    /// Set while automatic rotation is enabled.
+    pub rotation_period_days: Option<i64>,
+    pub next_rotation: Option<Millis>,
+}
+
+/// An alias (`alias/…`) naming a key in one region.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KmsAliasRow {
+    pub region: String,
+    pub name: String,
+    pub target_key_id: String,
+    pub created: Millis,
+    pub updated: Millis,
 }
 
 /// One generation of a KMS key's material, wrapped under the root key.
@@ -132,6 +153,8 @@ pub struct KeyMaterialRow {
     pub version: u32,
     pub wrapped: Vec<u8>,
     pub created: Millis,
+    /// `AUTOMATIC` or `ON_DEMAND` for generations made by rotation.
+    pub rotation_type: Option<String>,
 }
 
 impl std::fmt::Debug for KeyMaterialRow {
@@ -141,6 +164,15 @@ impl std::fmt::Debug for KeyMaterialRow {
             .field("version", &self.version)
             .finish_non_exhaustive()
     }
+}
+
+/// A stored secret value with what identifies it (for re-wrapping).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredValue {
+    pub secret: SecretKey,
+    pub arn: String,
+    pub version_id: String,
+    pub value: SealedValue,
 }
 
 /// An access key: the secret half is stored wrapped under the root key.

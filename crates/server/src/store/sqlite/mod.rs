@@ -6,6 +6,8 @@
 //! fsync, and an acknowledged write survives a crash or power loss. A small
 //! pool of reader threads serves reads from committed state.
 
+mod codec;
+mod kms_sql;
 mod schema;
 mod txn;
 

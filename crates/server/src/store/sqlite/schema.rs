@@ -69,21 +69,42 @@ CREATE TABLE stages (
     FOREIGN KEY (secret_id, version_id) REFERENCES versions (secret_id, version_id) ON DELETE CASCADE
 );
 
+-- KMS keys: the AWS managed `aws/secretsmanager` key of each region and
+-- customer managed keys.
 CREATE TABLE kms_keys (
-    key_id      TEXT PRIMARY KEY,
-    region      TEXT NOT NULL,
-    arn         TEXT NOT NULL UNIQUE,
-    alias       TEXT,
-    description TEXT NOT NULL,
-    created_ms  INTEGER NOT NULL,
-    UNIQUE (region, alias)
+    key_id               TEXT PRIMARY KEY,
+    region               TEXT NOT NULL,
+    arn                  TEXT NOT NULL UNIQUE,
+    description          TEXT NOT NULL,
+    key_manager          TEXT NOT NULL,
+    key_state            TEXT NOT NULL,
+    created_ms           INTEGER NOT NULL,
+    deletion_ms          INTEGER,
+    pending_window_days  INTEGER,
+    policy               TEXT NOT NULL,
+    tags                 TEXT NOT NULL DEFAULT '[]',
+    rotation_period_days INTEGER,
+    next_rotation_ms     INTEGER
+);
+CREATE INDEX kms_keys_region ON kms_keys (region, created_ms);
+
+CREATE TABLE kms_aliases (
+    region        TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    target_key_id TEXT NOT NULL REFERENCES kms_keys (key_id),
+    created_ms    INTEGER NOT NULL,
+    updated_ms    INTEGER NOT NULL,
+    PRIMARY KEY (region, name)
 );
 
+-- Generations of a key's material, each wrapped under the root key. The
+-- newest encrypts; every one decrypts what it encrypted.
 CREATE TABLE kms_key_material (
-    key_id     TEXT NOT NULL REFERENCES kms_keys (key_id),
-    version    INTEGER NOT NULL,
-    wrapped    BLOB NOT NULL,
-    created_ms INTEGER NOT NULL,
+    key_id        TEXT NOT NULL REFERENCES kms_keys (key_id),
+    version       INTEGER NOT NULL,
+    wrapped       BLOB NOT NULL,
+    created_ms    INTEGER NOT NULL,
+    rotation_type TEXT,
     PRIMARY KEY (key_id, version)
 );
 

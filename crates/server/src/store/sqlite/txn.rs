@@ -6,31 +6,12 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::codec::{err, from_json, from_json_str, opt_json, to_json};
+use super::kms_sql;
 use crate::store::*;
 
 pub struct SqliteTxn<'c> {
     pub conn: &'c Connection,
-}
-
-fn err(e: rusqlite::Error) -> StoreError {
-    StoreError(e.to_string())
-}
-
-fn json_err(e: serde_json::Error) -> StoreError {
-    StoreError(format!("corrupt JSON column: {e}"))
-}
-
-fn to_json<T: serde::Serialize>(v: &T) -> StoreResult<String> {
-    serde_json::to_string(v).map_err(json_err)
-}
-
-fn opt_json<T: serde::Serialize>(v: &Option<T>) -> StoreResult<Option<String>> {
-    v.as_ref().map(to_json).transpose()
-}
-
-fn from_json<T: serde::de::DeserializeOwned>(s: Option<String>) -> StoreResult<Option<T>> {
-    s.map(|s| serde_json::from_str(&s).map_err(json_err))
-        .transpose()
 }
 
 const SECRET_COLUMNS: &str = "id, region, name, arn, description, kms_key_id, secret_type, tags, \
@@ -78,7 +59,7 @@ fn decode_secret(raw: RawSecret) -> StoreResult<SecretRow> {
     let mut row = raw.row;
     row.tags = from_json(raw.tags)?;
     row.rotation = from_json(raw.rotation)?;
-    row.replicas = serde_json::from_str(&raw.replicas).map_err(json_err)?;
+    row.replicas = from_json_str(&raw.replicas)?;
     Ok(row)
 }
 
@@ -95,17 +76,6 @@ fn kind_from_code(code: i64) -> StoreResult<ValueKind> {
         1 => Ok(ValueKind::Binary),
         other => Err(StoreError(format!("unknown value kind {other}"))),
     }
-}
-
-fn kms_key(r: &Row) -> rusqlite::Result<KmsKeyRow> {
-    Ok(KmsKeyRow {
-        key_id: r.get(0)?,
-        region: r.get(1)?,
-        arn: r.get(2)?,
-        alias: r.get(3)?,
-        description: r.get(4)?,
-        created: r.get(5)?,
-    })
 }
 
 impl SqliteTxn<'_> {
@@ -272,62 +242,104 @@ impl ReadTxn for SqliteTxn<'_> {
                  FROM access_keys WHERE access_key_id = ?1",
             )
             .map_err(err)?
-            .query_row([access_key_id], |r| {
-                Ok(AccessKeyRow {
-                    access_key_id: r.get(0)?,
-                    principal_arn: r.get(1)?,
-                    wrapped_secret: r.get(2)?,
-                    created: r.get(3)?,
-                    active: r.get(4)?,
-                })
-            })
+            .query_row([access_key_id], access_key)
             .optional()
+            .map_err(err)
+    }
+
+    fn access_keys(&self) -> StoreResult<Vec<AccessKeyRow>> {
+        self.conn
+            .prepare_cached(
+                "SELECT access_key_id, principal_arn, wrapped_secret, created_ms, active
+                 FROM access_keys ORDER BY access_key_id",
+            )
+            .map_err(err)?
+            .query_map([], access_key)
+            .map_err(err)?
+            .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(err)
     }
 
     fn kms_key(&self, key_id: &str) -> StoreResult<Option<KmsKeyRow>> {
-        self.conn
-            .prepare_cached(
-                "SELECT key_id, region, arn, alias, description, created_ms FROM kms_keys WHERE key_id = ?1",
-            )
-            .map_err(err)?
-            .query_row([key_id], kms_key)
-            .optional()
-            .map_err(err)
+        kms_sql::key(self.conn, key_id)
     }
 
-    fn kms_key_by_alias(&self, region: &str, alias: &str) -> StoreResult<Option<KmsKeyRow>> {
-        self.conn
-            .prepare_cached(
-                "SELECT key_id, region, arn, alias, description, created_ms FROM kms_keys
-                 WHERE region = ?1 AND alias = ?2",
-            )
-            .map_err(err)?
-            .query_row([region, alias], kms_key)
-            .optional()
-            .map_err(err)
+    fn kms_keys(&self, region: &str) -> StoreResult<Vec<KmsKeyRow>> {
+        kms_sql::keys(self.conn, region)
+    }
+
+    fn kms_keys_due(&self, now: Millis) -> StoreResult<Vec<KmsKeyRow>> {
+        kms_sql::keys_due(self.conn, now)
+    }
+
+    fn kms_alias(&self, region: &str, name: &str) -> StoreResult<Option<KmsAliasRow>> {
+        kms_sql::alias_by_name(self.conn, region, name)
+    }
+
+    fn kms_aliases(&self, region: &str) -> StoreResult<Vec<KmsAliasRow>> {
+        kms_sql::aliases(self.conn, region)
     }
 
     fn key_materials(&self, key_id: &str) -> StoreResult<Vec<KeyMaterialRow>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT key_id, version, wrapped, created_ms FROM kms_key_material
-                 WHERE key_id = ?1 ORDER BY version",
-            )
-            .map_err(err)?;
-        stmt.query_map([key_id], |r| {
-            Ok(KeyMaterialRow {
-                key_id: r.get(0)?,
-                version: r.get(1)?,
-                wrapped: r.get(2)?,
-                created: r.get(3)?,
-            })
-        })
-        .map_err(err)?
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .map_err(err)
+        kms_sql::materials(self.conn, Some(key_id))
     }
+
+    fn all_key_materials(&self) -> StoreResult<Vec<KeyMaterialRow>> {
+        kms_sql::materials(self.conn, None)
+    }
+
+    fn stored_values_after(
+        &self,
+        after: Option<(SecretKey, String)>,
+        limit: usize,
+    ) -> StoreResult<Vec<StoredValue>> {
+        let (secret, version) = after.unwrap_or((i64::MIN, String::new()));
+        self.conn
+            .prepare_cached(
+                "SELECT v.secret_id, s.arn, v.version_id, v.value_kind, v.kms_key_id, v.wrapped_key, v.ciphertext
+                 FROM versions v JOIN secrets s ON s.id = v.secret_id
+                 WHERE v.value_kind IS NOT NULL AND (v.secret_id, v.version_id) > (?1, ?2)
+                 ORDER BY v.secret_id, v.version_id LIMIT ?3",
+            )
+            .map_err(err)?
+            .query_map(params![secret, version, limit as i64], |r| {
+                Ok((
+                    r.get::<_, SecretKey>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Vec<u8>>(5)?,
+                    r.get::<_, Vec<u8>>(6)?,
+                ))
+            })
+            .map_err(err)?
+            .map(|row| {
+                let (secret, arn, version_id, kind, kms_key_id, wrapped_key, ciphertext) = row.map_err(err)?;
+                Ok(StoredValue {
+                    secret,
+                    arn,
+                    version_id,
+                    value: SealedValue {
+                        kind: kind_from_code(kind)?,
+                        kms_key_id,
+                        wrapped_key,
+                        ciphertext,
+                    },
+                })
+            })
+            .collect()
+    }
+}
+
+fn access_key(r: &Row) -> rusqlite::Result<AccessKeyRow> {
+    Ok(AccessKeyRow {
+        access_key_id: r.get(0)?,
+        principal_arn: r.get(1)?,
+        wrapped_secret: r.get(2)?,
+        created: r.get(3)?,
+        active: r.get(4)?,
+    })
 }
 
 impl WriteTxn for SqliteTxn<'_> {
@@ -504,33 +516,76 @@ impl WriteTxn for SqliteTxn<'_> {
         Ok(())
     }
 
-    fn insert_kms_key(&mut self, k: &KmsKeyRow) -> StoreResult<()> {
-        self.conn
+    fn set_wrapped_key(
+        &mut self,
+        secret: SecretKey,
+        version_id: &str,
+        wrapped_key: &[u8],
+    ) -> StoreResult<()> {
+        let changed = self
+            .conn
             .prepare_cached(
-                "INSERT INTO kms_keys (key_id, region, arn, alias, description, created_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "UPDATE versions SET wrapped_key = ?3
+                 WHERE secret_id = ?1 AND version_id = ?2 AND value_kind IS NOT NULL",
             )
             .map_err(err)?
-            .execute(params![
-                k.key_id,
-                k.region,
-                k.arn,
-                k.alias,
-                k.description,
-                k.created
-            ])
+            .execute(params![secret, version_id, wrapped_key])
             .map_err(err)?;
+        if changed != 1 {
+            return Err(StoreError(format!("version {version_id} has no value")));
+        }
         Ok(())
     }
 
-    fn insert_key_material(&mut self, m: &KeyMaterialRow) -> StoreResult<()> {
-        self.conn
+    fn update_access_key(&mut self, k: &AccessKeyRow) -> StoreResult<()> {
+        let changed = self
+            .conn
             .prepare_cached(
-                "INSERT INTO kms_key_material (key_id, version, wrapped, created_ms) VALUES (?1, ?2, ?3, ?4)",
+                "UPDATE access_keys SET principal_arn = ?2, wrapped_secret = ?3, active = ?4
+                 WHERE access_key_id = ?1",
             )
             .map_err(err)?
-            .execute(params![m.key_id, m.version, m.wrapped, m.created])
+            .execute(params![
+                k.access_key_id,
+                k.principal_arn,
+                k.wrapped_secret,
+                k.active
+            ])
             .map_err(err)?;
+        if changed != 1 {
+            return Err(StoreError(format!(
+                "access key {} does not exist",
+                k.access_key_id
+            )));
+        }
         Ok(())
+    }
+
+    fn insert_kms_key(&mut self, k: &KmsKeyRow) -> StoreResult<()> {
+        kms_sql::insert_key(self.conn, k)
+    }
+
+    fn update_kms_key(&mut self, k: &KmsKeyRow) -> StoreResult<()> {
+        kms_sql::update_key(self.conn, k)
+    }
+
+    fn delete_kms_key(&mut self, key_id: &str) -> StoreResult<()> {
+        kms_sql::delete_key(self.conn, key_id)
+    }
+
+    fn put_kms_alias(&mut self, a: &KmsAliasRow) -> StoreResult<()> {
+        kms_sql::put_alias(self.conn, a)
+    }
+
+    fn delete_kms_alias(&mut self, region: &str, name: &str) -> StoreResult<()> {
+        kms_sql::delete_alias(self.conn, region, name)
+    }
+
+    fn insert_key_material(&mut self, m: &KeyMaterialRow) -> StoreResult<()> {
+        kms_sql::insert_material(self.conn, m)
+    }
+
+    fn update_key_material(&mut self, m: &KeyMaterialRow) -> StoreResult<()> {
+        kms_sql::update_material(self.conn, m)
     }
 }

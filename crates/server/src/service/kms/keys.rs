@@ -1,0 +1,341 @@
+//! CreateKey, DescribeKey, ListKeys, EnableKey, DisableKey,
+//! ScheduleKeyDeletion, CancelKeyDeletion, UpdateKeyDescription — and the
+//! background work keys need: deletion when the waiting period ends and
+//! automatic rotation.
+//!
+//! Tresor's KMS has symmetric encryption keys only (`SYMMETRIC_DEFAULT`,
+//! `ENCRYPT_DECRYPT`, origin `AWS_KMS`, single-Region); anything else is
+//! answered with UnsupportedOperationException.
+
+use tresor_wire::dto::Timestamp;
+use tresor_wire::dto::kms::*;
+use tresor_wire::{AwsError, ErrorCode};
+
+use super::resolve::{find_or_create_key, kms_error, not_found, refuse_aws_managed, require_key};
+use super::{paging, policy, tags};
+use crate::clock::DAY_MS;
+use crate::kms::{MANAGER_CUSTOMER, STATE_DISABLED, STATE_ENABLED, STATE_PENDING_DELETION};
+use crate::service::{Ctx, Empty, Service};
+use crate::store::KmsKeyRow;
+
+const SYMMETRIC_DEFAULT: &str = "SYMMETRIC_DEFAULT";
+const ENCRYPT_DECRYPT: &str = "ENCRYPT_DECRYPT";
+
+fn unsupported(what: &str) -> AwsError {
+    AwsError::new(
+        ErrorCode::UnsupportedOperationException,
+        format!(
+            "{what} is not supported: Tresor's KMS has symmetric encryption keys only \
+             (KeySpec SYMMETRIC_DEFAULT, KeyUsage ENCRYPT_DECRYPT, Origin AWS_KMS, single-Region)."
+        ),
+    )
+}
+
+/// The `KeyMetadata` AWS reports for a key.
+pub fn metadata(key: &KmsKeyRow, account_id: &str) -> KeyMetadata {
+    let pending = key.state == STATE_PENDING_DELETION;
+    KeyMetadata {
+        aws_account_id: Some(account_id.to_string()),
+        key_id: key.key_id.clone(),
+        arn: Some(key.arn.clone()),
+        creation_date: Some(Timestamp(key.created)),
+        enabled: Some(key.state == STATE_ENABLED),
+        description: Some(key.description.clone()),
+        key_usage: Some(ENCRYPT_DECRYPT.into()),
+        key_state: Some(key.state.clone()),
+        deletion_date: key.deletion_date.filter(|_| pending).map(Timestamp),
+        origin: Some("AWS_KMS".into()),
+        key_manager: Some(key.key_manager.clone()),
+        customer_master_key_spec: Some(SYMMETRIC_DEFAULT.into()),
+        key_spec: Some(SYMMETRIC_DEFAULT.into()),
+        encryption_algorithms: Some(vec![SYMMETRIC_DEFAULT.into()]),
+        multi_region: Some(false),
+        pending_deletion_window_in_days: key
+            .pending_window_days
+            .filter(|_| pending)
+            .map(|d| d as i32),
+        ..Default::default()
+    }
+}
+
+pub async fn create_key(
+    svc: &Service,
+    ctx: &Ctx,
+    req: CreateKeyRequest,
+) -> Result<CreateKeyResponse, AwsError> {
+    for (what, value, allowed) in [
+        ("KeyUsage", &req.key_usage, ENCRYPT_DECRYPT),
+        ("KeySpec", &req.key_spec, SYMMETRIC_DEFAULT),
+        (
+            "CustomerMasterKeySpec",
+            &req.customer_master_key_spec,
+            SYMMETRIC_DEFAULT,
+        ),
+        ("Origin", &req.origin, "AWS_KMS"),
+    ] {
+        if let Some(v) = value
+            && v != allowed
+        {
+            return Err(unsupported(&format!("{what} {v}")));
+        }
+    }
+    if req.multi_region == Some(true) {
+        return Err(unsupported("A multi-Region key"));
+    }
+    if req.custom_key_store_id.is_some() || req.xks_key_id.is_some() {
+        return Err(unsupported("A custom key store"));
+    }
+    let policy = match &req.policy {
+        Some(text) => policy::validate(text)?,
+        None => policy::default_policy(ctx),
+    };
+    let tags = tags::validate(req.tags.as_deref().unwrap_or(&[]))?;
+    let ctx = ctx.clone();
+    let now = svc.now();
+    svc.write(move |svc, txn| {
+        let mut template = svc.keyring.new_key_row(
+            &ctx.region,
+            req.description.as_deref().unwrap_or(""),
+            MANAGER_CUSTOMER,
+            policy,
+            now,
+        );
+        template.tags = tags;
+        let key = svc
+            .keyring
+            .create_key(txn, template, now)
+            .map_err(|e| kms_error(e, &ctx))?;
+        Ok(CreateKeyResponse {
+            key_metadata: Some(metadata(&key, &ctx.account_id)),
+        })
+    })
+    .await
+}
+
+pub async fn describe_key(
+    svc: &Service,
+    ctx: &Ctx,
+    req: DescribeKeyRequest,
+) -> Result<DescribeKeyResponse, AwsError> {
+    let ctx = ctx.clone();
+    let now = svc.now();
+    // A write: describing the predefined alias creates the AWS managed key.
+    svc.write(move |svc, txn| {
+        let key = find_or_create_key(svc, txn, &ctx, &req.key_id, now)?
+            .ok_or_else(|| not_found(&ctx, &req.key_id))?;
+        Ok(DescribeKeyResponse {
+            key_metadata: Some(metadata(&key, &ctx.account_id)),
+        })
+    })
+    .await
+}
+
+pub async fn list_keys(
+    svc: &Service,
+    ctx: &Ctx,
+    req: ListKeysRequest,
+) -> Result<ListKeysResponse, AwsError> {
+    let ctx = ctx.clone();
+    svc.read(move |_, txn| {
+        let keys = txn.kms_keys(&ctx.region)?;
+        let (page, next) = paging::page(keys, req.marker.as_deref(), req.limit, 100)?;
+        Ok(ListKeysResponse {
+            keys: Some(
+                page.into_iter()
+                    .map(|k| KeyListEntry {
+                        key_id: Some(k.key_id),
+                        key_arn: Some(k.arn),
+                    })
+                    .collect(),
+            ),
+            truncated: Some(next.is_some()),
+            next_marker: next,
+        })
+    })
+    .await
+}
+
+/// Loads a customer key, changes it, stores it.
+async fn change_key(
+    svc: &Service,
+    ctx: &Ctx,
+    key_ref: String,
+    action: &'static str,
+    change: impl FnOnce(&mut KmsKeyRow, i64) -> Result<(), AwsError> + Send + 'static,
+) -> Result<KmsKeyRow, AwsError> {
+    let ctx = ctx.clone();
+    let now = svc.now();
+    svc.write(move |_, txn| {
+        let mut key = require_key(txn, &ctx, &key_ref)?;
+        refuse_aws_managed(&key, action)?;
+        change(&mut key, now)?;
+        txn.update_kms_key(&key)?;
+        Ok(key)
+    })
+    .await
+}
+
+fn pending_deletion(key: &KmsKeyRow) -> AwsError {
+    AwsError::new(
+        ErrorCode::KMSInvalidStateException,
+        format!("{} is pending deletion.", key.arn),
+    )
+}
+
+pub async fn enable_key(
+    svc: &Service,
+    ctx: &Ctx,
+    req: EnableKeyRequest,
+) -> Result<Empty, AwsError> {
+    change_key(svc, ctx, req.key_id, "enable", |key, _| {
+        if key.state == STATE_PENDING_DELETION {
+            return Err(pending_deletion(key));
+        }
+        key.state = STATE_ENABLED.into();
+        Ok(())
+    })
+    .await?;
+    Ok(Empty {})
+}
+
+pub async fn disable_key(
+    svc: &Service,
+    ctx: &Ctx,
+    req: DisableKeyRequest,
+) -> Result<Empty, AwsError> {
+    change_key(svc, ctx, req.key_id, "disable", |key, _| {
+        if key.state == STATE_PENDING_DELETION {
+            return Err(pending_deletion(key));
+        }
+        key.state = STATE_DISABLED.into();
+        Ok(())
+    })
+    .await?;
+    Ok(Empty {})
+}
+
+pub async fn schedule_key_deletion(
+    svc: &Service,
+    ctx: &Ctx,
+    req: ScheduleKeyDeletionRequest,
+) -> Result<ScheduleKeyDeletionResponse, AwsError> {
+    let days = req.pending_window_in_days.unwrap_or(30);
+    if !(7..=30).contains(&days) {
+        let bound = if days < 7 {
+            "greater than or equal to 7"
+        } else {
+            "less than or equal to 30"
+        };
+        return Err(AwsError::new(
+            ErrorCode::ValidationException,
+            format!(
+                "1 validation error detected: Value '{days}' at 'pendingWindowInDays' failed to satisfy \
+                 constraint: Member must have value {bound}"
+            ),
+        ));
+    }
+    let key = change_key(
+        svc,
+        ctx,
+        req.key_id,
+        "schedule the deletion of",
+        move |key, now| {
+            if key.state == STATE_PENDING_DELETION {
+                return Err(pending_deletion(key));
+            }
+            key.state = STATE_PENDING_DELETION.into();
+            key.deletion_date = Some(now + days as i64 * DAY_MS);
+            key.pending_window_days = Some(days as i64);
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(ScheduleKeyDeletionResponse {
+        key_id: Some(key.arn.clone()),
+        deletion_date: key.deletion_date.map(Timestamp),
+        key_state: Some(key.state.clone()),
+        pending_window_in_days: Some(days),
+    })
+}
+
+pub async fn cancel_key_deletion(
+    svc: &Service,
+    ctx: &Ctx,
+    req: CancelKeyDeletionRequest,
+) -> Result<CancelKeyDeletionResponse, AwsError> {
+    let key = change_key(svc, ctx, req.key_id, "cancel the deletion of", |key, _| {
+        if key.state != STATE_PENDING_DELETION {
+            return Err(AwsError::new(
+                ErrorCode::KMSInvalidStateException,
+                format!("{} is not pending deletion.", key.arn),
+            ));
+        }
+        // As on AWS, a key whose deletion is cancelled comes back disabled.
+        key.state = STATE_DISABLED.into();
+        key.deletion_date = None;
+        key.pending_window_days = None;
+        Ok(())
+    })
+    .await?;
+    Ok(CancelKeyDeletionResponse {
+        key_id: Some(key.arn),
+    })
+}
+
+pub async fn update_key_description(
+    svc: &Service,
+    ctx: &Ctx,
+    req: UpdateKeyDescriptionRequest,
+) -> Result<Empty, AwsError> {
+    change_key(
+        svc,
+        ctx,
+        req.key_id,
+        "change the description of",
+        move |key, _| {
+            key.description = req.description;
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(Empty {})
+}
+
+/// Deletes keys whose waiting period has ended and rotates keys whose
+/// automatic rotation is due. Returns (deleted, rotated).
+pub async fn maintain_keys(svc: &Service) -> Result<(usize, usize), AwsError> {
+    let now = svc.now();
+    let (deleted, rotated) = svc
+        .write(move |svc, txn| {
+            let (mut deleted, mut rotated) = (Vec::new(), 0);
+            for mut key in txn.kms_keys_due(now)? {
+                if key.state == STATE_PENDING_DELETION
+                    && key.deletion_date.is_some_and(|d| d <= now)
+                {
+                    txn.delete_kms_key(&key.key_id)?;
+                    deleted.push(key.key_id);
+                    continue;
+                }
+                if let (Some(period), Some(next)) = (key.rotation_period_days, key.next_rotation)
+                    && next <= now
+                {
+                    if key.state == STATE_ENABLED {
+                        svc.keyring
+                            .rotate(txn, &key, "AUTOMATIC", now)
+                            .map_err(|e| {
+                                crate::service::internal_error("automatic key rotation", &e)
+                            })?;
+                        rotated += 1;
+                    }
+                    key.next_rotation = Some(now + period * DAY_MS);
+                    txn.update_kms_key(&key)?;
+                }
+            }
+            Ok((deleted, rotated))
+        })
+        .await?;
+    for key_id in &deleted {
+        svc.keyring.forget(key_id);
+    }
+    Ok((deleted.len(), rotated))
+}
