@@ -3,7 +3,10 @@
 //! Subcommands parse their flags and config file into the server's typed
 //! `Config`, then hand over to the library. Only `main` uses `anyhow`.
 
+mod client;
 mod harden;
+mod operator_cmd;
+mod seal_args;
 mod server_cmd;
 
 use clap::{Parser, Subcommand};
@@ -23,11 +26,18 @@ struct Cli {
 enum Command {
     /// Run the Tresor server.
     Server(server_cmd::ServerArgs),
+    /// Initialise, unseal and seal a server, and maintain its keys.
+    #[command(subcommand)]
+    Operator(operator_cmd::OperatorCommand),
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Server(args) => server_cmd::run(args),
+        Command::Operator(command) => {
+            harden::harden_process();
+            operator_cmd::run(command)
+        }
     }
 }

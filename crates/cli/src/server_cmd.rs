@@ -13,6 +13,8 @@ use serde::Deserialize;
 use tresor_server::{Config, DEFAULT_PORT, DEFAULT_REGION, DevCredentials, Server, TlsFiles};
 use tresor_wire::dto::SecretString;
 
+use crate::seal_args::{Pkcs11File, SealArgs, SealFile};
+
 const DEFAULT_DEV_ACCESS_KEY_ID: &str = "AKIATRESORDEVEXAMPLE";
 const DEFAULT_DEV_SECRET_ACCESS_KEY: &str = "tresor/dev/secret/access/key/NOT/SECRET";
 
@@ -65,6 +67,8 @@ pub struct ServerArgs {
     /// Log format.
     #[arg(long, value_parser = ["human", "json"])]
     log_format: Option<String>,
+    #[command(flatten)]
+    seal: SealArgs,
 }
 
 /// The config file: the same settings as the flags.
@@ -82,6 +86,10 @@ struct FileConfig {
     purge_interval_seconds: Option<u64>,
     log_level: Option<String>,
     log_format: Option<String>,
+    seal: Option<String>,
+    seal_key_env: Option<String>,
+    seal_key_file: Option<PathBuf>,
+    pkcs11: Option<Pkcs11File>,
 }
 
 fn load_file(path: &Path) -> anyhow::Result<FileConfig> {
@@ -151,6 +159,15 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         (None, None) => None,
         _ => bail!("TLS needs both a certificate (tls_cert) and a key (tls_key)"),
     };
+    config.seal = args.seal.config(&SealFile {
+        seal: file.seal.clone(),
+        seal_key_env: file.seal_key_env.clone(),
+        seal_key_file: file.seal_key_file.clone(),
+        pkcs11: file.pkcs11.clone(),
+    })?;
+    if args.dev && config.seal.kind() != tresor_server::kms::root_seal::SealKind::File {
+        bail!("--dev always uses a file seal in its throwaway data directory");
+    }
     if args.dev {
         config.dev_credentials = Some(DevCredentials {
             access_key_id: args
@@ -185,6 +202,9 @@ async fn serve(config: Config, listen: SocketAddr) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     let endpoint = format!("{scheme}://{}", listener.local_addr()?);
+    if server.is_sealed() {
+        println!("Tresor is SEALED: unseal it with `tresor operator unseal --endpoint {endpoint}`.");
+    }
     if let Some(key) = server.new_admin_key() {
         if dev {
             println!("DEVELOPMENT MODE — INSECURE: throwaway data, fixed well-known credentials.");

@@ -8,6 +8,9 @@ use std::time::Duration;
 
 use tresor_wire::dto::SecretString;
 
+use crate::kms::root_seal::SealKind;
+use crate::kms::seal::Pkcs11Config;
+
 /// Everything the server needs to start.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -28,9 +31,61 @@ pub struct Config {
     /// Development mode: this fixed key is the administrator's, and is
     /// reported as insecure.
     pub dev_credentials: Option<DevCredentials>,
-    /// How often the background job purges secrets past their deletion date.
+    /// How often the background job purges secrets past their deletion date
+    /// (and deletes and rotates KMS keys that are due).
     pub purge_interval: Duration,
+    /// How the root key is protected.
+    pub seal: SealConfig,
 }
+
+/// Where the seal key comes from (see `kms::root_seal`).
+#[derive(Debug, Default)]
+pub enum SealConfig {
+    /// `<data-dir>/seal.key` (mode 0600): zero setup, one machine.
+    #[default]
+    File,
+    /// Shamir shares entered with `tresor operator unseal`.
+    Shamir,
+    /// Base64 of the seal key in this environment variable.
+    Env { var: String },
+    /// The seal key in this file (raw 32 bytes or base64), e.g. a systemd
+    /// credential or a mounted Kubernetes secret.
+    Static { path: PathBuf },
+    /// A key inside an HSM, through PKCS#11.
+    Pkcs11(Pkcs11Config),
+}
+
+impl SealConfig {
+    pub fn kind(&self) -> SealKind {
+        match self {
+            SealConfig::File => SealKind::File,
+            SealConfig::Shamir => SealKind::Shamir,
+            SealConfig::Env { .. } => SealKind::Env,
+            SealConfig::Static { .. } => SealKind::Static,
+            SealConfig::Pkcs11(_) => SealKind::Pkcs11,
+        }
+    }
+}
+
+impl Clone for SealConfig {
+    fn clone(&self) -> Self {
+        match self {
+            SealConfig::File => SealConfig::File,
+            SealConfig::Shamir => SealConfig::Shamir,
+            SealConfig::Env { var } => SealConfig::Env { var: var.clone() },
+            SealConfig::Static { path } => SealConfig::Static { path: path.clone() },
+            SealConfig::Pkcs11(c) => SealConfig::Pkcs11(Pkcs11Config {
+                module: c.module.clone(),
+                token_label: c.token_label.clone(),
+                pin: c.pin.clone(),
+                key_label: c.key_label.clone(),
+            }),
+        }
+    }
+}
+
+/// The environment variable `seal = "env"` reads by default.
+pub const DEFAULT_SEAL_KEY_ENV: &str = "TRESOR_SEAL_KEY";
 
 #[derive(Debug, Clone)]
 pub struct TlsFiles {
@@ -56,6 +111,7 @@ impl Config {
             tls: None,
             dev_credentials: None,
             purge_interval: Duration::from_secs(60),
+            seal: SealConfig::File,
         }
     }
 }

@@ -5,6 +5,7 @@
 //! `http` → `auth` → `service` → {`kms`, `store`}.
 
 pub mod auth;
+pub mod barrier;
 pub mod clock;
 pub mod config;
 mod http;
@@ -14,15 +15,16 @@ pub mod service;
 pub mod store;
 pub mod value;
 
-pub use config::{Config, DEFAULT_PORT, DEFAULT_REGION, DevCredentials, TlsFiles};
+pub use config::{
+    Config, DEFAULT_PORT, DEFAULT_REGION, DEFAULT_SEAL_KEY_ENV, DevCredentials, SealConfig, TlsFiles,
+};
 
 use std::future::Future;
 use std::sync::Arc;
 
-use auth::Authenticator;
-use auth::access_keys::{AccessKey, AccessKeys};
+use auth::access_keys::AccessKey;
+use barrier::Barrier;
 use clock::{Clock, SystemClock};
-use service::Service;
 
 /// Why the server could not start or stopped abnormally.
 #[derive(Debug, thiserror::Error)]
@@ -33,47 +35,50 @@ pub enum ServerError {
     Io(#[from] std::io::Error),
 }
 
-/// An opened data directory, ready to serve.
+/// An opened data directory, ready to serve (sealed or not).
 pub struct Server {
     config: Config,
-    service: Service,
-    account_id: String,
-    store: Arc<dyn store::Store>,
-    keyring: Arc<kms::Keyring>,
-    clock: Arc<dyn Clock>,
-    new_admin_key: Option<AccessKey>,
+    barrier: Arc<Barrier>,
+    initialized: Option<init::Initialized>,
 }
 
 impl Server {
-    /// Opens `config.data_dir`, initialising it on first start.
+    /// Opens `config.data_dir` (initialising it on a first start in `file`
+    /// mode) and unseals it if the configured seal supplies its key.
     pub async fn open(config: Config) -> Result<Server, ServerError> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let opened = init::open(&config, clock.now_ms()).await?;
-        let service = Service::new(
-            Arc::clone(&opened.store),
-            Arc::clone(&opened.keyring),
-            Arc::clone(&clock),
-            config.allowed_regions.clone(),
-        );
+        let (dir, initialized) = init::open(&config, clock.now_ms()).await?;
+        let barrier = Arc::new(Barrier::new(&dir, config.clone(), clock));
+        if let Some(sealer) = init::configured_sealer(&config)? {
+            barrier.unseal_with(sealer).await.map_err(|e| {
+                ServerError::Startup(format!("cannot unseal {}: {e}", config.data_dir.display()))
+            })?;
+        }
         Ok(Server {
             config,
-            service,
-            account_id: opened.account_id,
-            store: opened.store,
-            keyring: opened.keyring,
-            clock,
-            new_admin_key: opened.new_admin_key,
+            barrier,
+            initialized,
         })
     }
 
-    /// The administrator key made by this start (first start, or dev mode).
-    /// Its secret is shown to the operator once and never logged.
-    pub fn new_admin_key(&self) -> Option<&AccessKey> {
-        self.new_admin_key.as_ref()
+    /// The administrator key to show the operator: made by this first
+    /// start, or the fixed development key. Never logged.
+    pub fn new_admin_key(&self) -> Option<AccessKey> {
+        if let Some(dev) = &self.config.dev_credentials {
+            return Some(AccessKey {
+                access_key_id: dev.access_key_id.clone(),
+                secret_access_key: zeroize::Zeroizing::new(dev.secret_access_key.expose().to_string()),
+            });
+        }
+        self.initialized.as_ref().map(|i| i.admin_key.clone())
     }
 
     pub fn account_id(&self) -> &str {
-        &self.account_id
+        self.barrier.account_id()
+    }
+
+    pub fn is_sealed(&self) -> bool {
+        self.barrier.active().is_none()
     }
 
     /// Serves until `shutdown` resolves, then drains and returns.
@@ -88,20 +93,12 @@ impl Server {
             }
             None => None,
         };
-        let auth = Authenticator::new(
-            AccessKeys::new(Arc::clone(&self.store), Arc::clone(&self.keyring)),
-            Arc::clone(&self.clock),
-            self.config.clock_skew.as_secs() as i64,
-            self.config.allowed_regions.clone(),
-        );
         let maintenance = tokio::spawn(maintenance_loop(
-            self.service.clone(),
+            Arc::clone(&self.barrier),
             self.config.purge_interval,
         ));
         let state = Arc::new(http::AppState {
-            service: self.service,
-            auth,
-            account_id: self.account_id,
+            barrier: self.barrier,
         });
         let served = http::serve(listener, tls, state, shutdown).await;
         maintenance.abort();
@@ -109,19 +106,22 @@ impl Server {
     }
 }
 
-/// Every `interval`: removes secrets whose recovery window has ended,
-/// deletes KMS keys whose waiting period has ended, and rotates keys whose
-/// automatic rotation is due.
-async fn maintenance_loop(service: Service, interval: std::time::Duration) {
+/// Every `interval`, while unsealed: removes secrets whose recovery window
+/// has ended, deletes KMS keys whose waiting period has ended, and rotates
+/// keys whose automatic rotation is due.
+async fn maintenance_loop(barrier: Arc<Barrier>, interval: std::time::Duration) {
     let mut ticker = tokio::time::interval(interval);
     loop {
         ticker.tick().await;
-        match service::purge_due(&service).await {
+        let Some(active) = barrier.active() else {
+            continue;
+        };
+        match service::purge_due(&active.service).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(count = n, "purged secrets whose recovery window ended"),
             Err(e) => tracing::warn!(error = %e, "purging deleted secrets failed; will retry"),
         }
-        match service::maintain_keys(&service).await {
+        match service::maintain_keys(&active.service).await {
             Ok((0, 0)) => {}
             Ok((deleted, rotated)) => tracing::info!(deleted, rotated, "KMS key maintenance"),
             Err(e) => tracing::warn!(error = %e, "KMS key maintenance failed; will retry"),

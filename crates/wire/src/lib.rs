@@ -16,4 +16,4 @@ pub mod sigv4;
 pub mod validate;
 
 pub use error::{AwsError, ErrorCode};
-pub use operation::{ApiOperation, KmsOperation, Operation, Service, Target};
+pub use operation::{ApiOperation, KmsOperation, Operation, OperatorOperation, Service, Target};

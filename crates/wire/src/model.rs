@@ -100,10 +100,12 @@ impl Model {
         MODEL.get_or_init(|| Model::parse(KMS_MODEL).expect("the vendored model is valid"))
     }
 
-    pub fn of(service: Service) -> &'static Model {
+    /// The model of an AWS service; `None` for Tresor's own operator API.
+    pub fn of(service: Service) -> Option<&'static Model> {
         match service {
-            Service::SecretsManager => Model::secrets_manager(),
-            Service::Kms => Model::kms(),
+            Service::SecretsManager => Some(Model::secrets_manager()),
+            Service::Kms => Some(Model::kms()),
+            Service::Operator => None,
         }
     }
 

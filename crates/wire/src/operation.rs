@@ -9,6 +9,8 @@
 pub enum Service {
     SecretsManager,
     Kms,
+    /// Tresor's own operator actions (seal, root key rotation, re-wrap).
+    Operator,
 }
 
 impl Service {
@@ -17,6 +19,7 @@ impl Service {
         match self {
             Service::SecretsManager => "secretsmanager",
             Service::Kms => "kms",
+            Service::Operator => "tresor",
         }
     }
 
@@ -25,6 +28,7 @@ impl Service {
         match self {
             Service::SecretsManager => "secretsmanager",
             Service::Kms => "TrentService",
+            Service::Operator => "TresorOperator",
         }
     }
 
@@ -33,6 +37,7 @@ impl Service {
         match name {
             "secretsmanager" => Some(Service::SecretsManager),
             "kms" => Some(Service::Kms),
+            "tresor" => Some(Service::Operator),
             _ => None,
         }
     }
@@ -41,6 +46,7 @@ impl Service {
         match prefix {
             "secretsmanager" => Some(Service::SecretsManager),
             "TrentService" => Some(Service::Kms),
+            "TresorOperator" => Some(Service::Operator),
             _ => None,
         }
     }
@@ -185,11 +191,20 @@ operations!(
     ]
 );
 
+operations!(
+    /// Tresor's operator actions, signed like any API call (signing name
+    /// `tresor`, target prefix `TresorOperator`). Not an AWS service.
+    OperatorOperation,
+    Service::Operator,
+    [Seal, RotateRoot, RewrapDataKeys]
+);
+
 /// An operation of any service we answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Target {
     SecretsManager(Operation),
     Kms(KmsOperation),
+    Operator(OperatorOperation),
 }
 
 impl Target {
@@ -197,6 +212,7 @@ impl Target {
         match self {
             Target::SecretsManager(_) => Service::SecretsManager,
             Target::Kms(_) => Service::Kms,
+            Target::Operator(_) => Service::Operator,
         }
     }
 
@@ -204,6 +220,7 @@ impl Target {
         match self {
             Target::SecretsManager(op) => op.name(),
             Target::Kms(op) => op.name(),
+            Target::Operator(op) => op.name(),
         }
     }
 }
@@ -247,6 +264,7 @@ pub fn parse_target(target: &str) -> Result<Target, TargetError> {
     match Service::from_target_prefix(prefix).ok_or(TargetError::UnknownService)? {
         Service::SecretsManager => Operation::from_name(name).map(Target::SecretsManager),
         Service::Kms => KmsOperation::from_name(name).map(Target::Kms),
+        Service::Operator => OperatorOperation::from_name(name).map(Target::Operator),
     }
     .ok_or(TargetError::UnknownOperation)
 }

@@ -107,7 +107,10 @@ async fn dispatch(
     body: &bytes::Bytes,
     request_id: &str,
 ) -> Handled {
-    let caller = match state.auth.authenticate(parts, body).await {
+    let Some(active) = state.barrier.active() else {
+        return Handled::failed(crate::barrier::sealed_error());
+    };
+    let caller = match active.auth.authenticate(parts, body).await {
         Ok(caller) => caller,
         Err(e) => return Handled::failed(e),
     };
@@ -134,13 +137,21 @@ async fn dispatch(
             };
         }
     };
+    if let Target::Operator(op) = op {
+        let result = super::operator::handle(&state.barrier, op).await;
+        return Handled {
+            operation: Some(Target::Operator(op)),
+            principal: Some(caller.principal_arn),
+            result,
+        };
+    }
     let ctx = Ctx {
         region: caller.region,
-        account_id: state.account_id.clone(),
+        account_id: state.barrier.account_id().to_string(),
         principal_arn: caller.principal_arn.clone(),
         request_id: request_id.to_string(),
     };
-    let service = state.service.clone();
+    let service = active.service.clone();
     let body = body.clone();
     // Run the operation on its own task: should it ever panic, the client
     // still gets an AWS-shaped 500 instead of a dropped connection.

@@ -1,9 +1,14 @@
 //! HTTP: the listener, TLS, routes, limits and graceful shutdown.
 //!
 //! The only module that knows axum and hyper. Routes: `POST /` (the AWS
-//! API), `GET /health`. Everything else is a JSON 404.
+//! APIs and Tresor's signed operator actions), `GET /health`, and the two
+//! unauthenticated unseal routes (`GET /tresor/v1/seal-status`,
+//! `POST /tresor/v1/unseal` — the shares are their own credential, as in
+//! Vault). Everything else is a JSON 404.
 
 mod aws_json;
+mod operator;
+mod unseal;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -21,14 +26,11 @@ use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
-use crate::auth::Authenticator;
-use crate::service::Service;
+use crate::barrier::Barrier;
 
 /// What every request handler shares.
 pub struct AppState {
-    pub service: Service,
-    pub auth: Authenticator,
-    pub account_id: String,
+    pub barrier: Arc<Barrier>,
 }
 
 /// How long a client has to send its request headers.
@@ -40,6 +42,8 @@ fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", post(aws_json::handle).fallback(not_found))
         .route("/health", get(health))
+        .route("/tresor/v1/seal-status", get(unseal::seal_status))
+        .route("/tresor/v1/unseal", post(unseal::unseal))
         .fallback(not_found)
         .with_state(state)
 }

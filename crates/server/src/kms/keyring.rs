@@ -65,20 +65,59 @@ pub enum KmsError {
 
 pub struct Keyring {
     account_id: String,
-    material_wrap: LessSafeKey,
-    access_key_wrap: LessSafeKey,
+    /// The keys derived from the root key, newest first. There are two only
+    /// while the root key is being replaced: the new one wraps, both unwrap.
+    roots: RwLock<Vec<Arc<RootWraps>>>,
     /// Unwrapped key material by (key id, generation).
     materials: RwLock<HashMap<(String, u32), Arc<LessSafeKey>>>,
+}
+
+/// What the root key wraps with, one key per purpose.
+struct RootWraps {
+    material: LessSafeKey,
+    access_key: LessSafeKey,
+}
+
+impl RootWraps {
+    fn new(root: &RootKey) -> RootWraps {
+        RootWraps {
+            material: aead::key(&*root.derive(Purpose::KeyMaterialWrap)),
+            access_key: aead::key(&*root.derive(Purpose::AccessKeyWrap)),
+        }
+    }
 }
 
 impl Keyring {
     pub fn new(root: &RootKey, account_id: &str) -> Keyring {
         Keyring {
             account_id: account_id.to_string(),
-            material_wrap: aead::key(&*root.derive(Purpose::KeyMaterialWrap)),
-            access_key_wrap: aead::key(&*root.derive(Purpose::AccessKeyWrap)),
+            roots: RwLock::new(vec![Arc::new(RootWraps::new(root))]),
             materials: RwLock::new(HashMap::new()),
         }
+    }
+
+    fn roots(&self) -> Vec<Arc<RootWraps>> {
+        self.roots.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn newest_root(&self) -> Arc<RootWraps> {
+        Arc::clone(&self.roots()[0])
+    }
+
+    /// Opens something wrapped under the root key: tries the newest root
+    /// first, then the one being replaced.
+    fn unwrap_under_root(
+        &self,
+        pick: impl Fn(&RootWraps) -> &LessSafeKey,
+        aad: &[u8],
+        wrapped: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, KmsError> {
+        for root in self.roots() {
+            if let Ok(clear) = aead::open(pick(&root), aad, wrapped) {
+                return Ok(clear);
+            }
+        }
+        Err(KmsError::InvalidCiphertext)
     }
 
     pub fn account_id(&self) -> &str {
@@ -158,7 +197,7 @@ impl Keyring {
     ) -> Result<(), KmsError> {
         let material = aead::random_bytes::<KEY_LEN>();
         let wrapped = aead::seal(
-            &self.material_wrap,
+            &self.newest_root().material,
             &material_aad(&key.arn, version),
             &*material,
         );
@@ -204,12 +243,11 @@ impl Keyring {
             None => rows.iter().max_by_key(|m| m.version),
         }
         .ok_or(KmsError::InvalidCiphertext)?;
-        let clear = aead::open(
-            &self.material_wrap,
+        let clear = self.unwrap_under_root(
+            |r| &r.material,
             &material_aad(&key.arn, row.version),
             &row.wrapped,
-        )
-        .map_err(|_| KmsError::InvalidCiphertext)?;
+        )?;
         if clear.len() != KEY_LEN {
             return Err(KmsError::InvalidCiphertext);
         }
@@ -383,7 +421,7 @@ impl Keyring {
     /// Wraps an access key's secret half for storage.
     pub fn wrap_access_secret(&self, access_key_id: &str, secret: &str) -> Vec<u8> {
         aead::seal(
-            &self.access_key_wrap,
+            &self.newest_root().access_key,
             &access_key_aad(access_key_id),
             secret.as_bytes(),
         )
@@ -394,43 +432,59 @@ impl Keyring {
         access_key_id: &str,
         wrapped: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, KmsError> {
-        aead::open(
-            &self.access_key_wrap,
-            &access_key_aad(access_key_id),
-            wrapped,
-        )
-        .map_err(|_| KmsError::InvalidCiphertext)
+        self.unwrap_under_root(|r| &r.access_key, &access_key_aad(access_key_id), wrapped)
     }
 
-    /// Re-wraps every key's material and every access key's secret from
-    /// this keyring's root to `next`'s. Secret ciphertexts are untouched:
-    /// they hang below the material, which does not change.
-    pub fn rewrap_root(
+    /// Starts replacing the root key with `next`, inside a write job:
+    /// re-wraps every key's material and every access key's secret under
+    /// it, and from now on wraps with it while still unwrapping with both.
+    /// Call `finish_root_rotation` once the job committed, or
+    /// `abandon_root_rotation` if it did not. Secret ciphertexts are
+    /// untouched: they hang below the material, which does not change.
+    pub fn begin_root_rotation(
         &self,
         txn: &mut dyn WriteTxn,
-        next: &Keyring,
+        next: &RootKey,
     ) -> Result<(usize, usize), KmsError> {
+        let next = Arc::new(RootWraps::new(next));
         let materials = txn.all_key_materials()?;
         for mut row in materials.iter().cloned() {
-            let key = txn
-                .kms_key(&row.key_id)?
-                .ok_or(KmsError::InvalidCiphertext)?;
+            let key = txn.kms_key(&row.key_id)?.ok_or(KmsError::InvalidCiphertext)?;
             let aad = material_aad(&key.arn, row.version);
-            let clear = aead::open(&self.material_wrap, &aad, &row.wrapped)
-                .map_err(|_| KmsError::InvalidCiphertext)?;
-            row.wrapped = aead::seal(&next.material_wrap, &aad, &clear);
+            let clear = self.unwrap_under_root(|r| &r.material, &aad, &row.wrapped)?;
+            row.wrapped = aead::seal(&next.material, &aad, &clear);
             txn.update_key_material(&row)?;
         }
         let keys = txn.access_keys()?;
         for key in &keys {
             let secret = self.unwrap_access_secret(&key.access_key_id, &key.wrapped_secret)?;
-            let secret = std::str::from_utf8(&secret).map_err(|_| KmsError::InvalidCiphertext)?;
             txn.update_access_key(&AccessKeyRow {
-                wrapped_secret: next.wrap_access_secret(&key.access_key_id, secret),
+                wrapped_secret: aead::seal(
+                    &next.access_key,
+                    &access_key_aad(&key.access_key_id),
+                    &secret,
+                ),
                 ..key.clone()
             })?;
         }
+        self.roots
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(0, next);
         Ok((materials.len(), keys.len()))
+    }
+
+    /// The rotation committed: forget the old root.
+    pub fn finish_root_rotation(&self) {
+        self.roots.write().unwrap_or_else(|p| p.into_inner()).truncate(1);
+    }
+
+    /// The rotation did not commit: go back to the old root.
+    pub fn abandon_root_rotation(&self) {
+        let mut roots = self.roots.write().unwrap_or_else(|p| p.into_inner());
+        if roots.len() > 1 {
+            roots.remove(0);
+        }
     }
 
     /// Forgets cached material of a key (after it is deleted).

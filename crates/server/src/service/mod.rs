@@ -126,6 +126,10 @@ impl Service {
         match target.into() {
             Target::SecretsManager(op) => self.handle_secrets_manager(ctx, op, body).await,
             Target::Kms(op) => kms::handle(self, ctx, op, body).await,
+            Target::Operator(op) => Err(AwsError::new(
+                tresor_wire::ErrorCode::UnknownOperationException,
+                format!("{} is an operator action, not a service operation.", op.name()),
+            )),
         }
     }
 

@@ -113,7 +113,7 @@ struct Api {
 
 impl Api {
     fn model(&self) -> &'static Model {
-        Model::of(self.service)
+        Model::of(self.service).expect("an AWS service")
     }
 
     fn name(&self) -> &'static str {

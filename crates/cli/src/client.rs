@@ -1,0 +1,158 @@
+//! A small signed HTTP client for the operator commands.
+//!
+//! Finds the endpoint and credentials the AWS way (`--endpoint`, then
+//! `AWS_ENDPOINT_URL`; `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+//! `AWS_SESSION_TOKEN`, `AWS_REGION`/`AWS_DEFAULT_REGION`), signs with
+//! SigV4, and speaks HTTP/1.1 over TCP or TLS (trusting `--ca-cert` or
+//! `AWS_CA_BUNDLE`).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, anyhow, bail};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+
+pub struct Endpoint {
+    pub url: http::Uri,
+    pub ca: Option<PathBuf>,
+}
+
+impl Endpoint {
+    pub fn resolve(flag: Option<&str>, ca: Option<PathBuf>) -> anyhow::Result<Endpoint> {
+        let raw = match flag {
+            Some(url) => url.to_string(),
+            None => std::env::var("AWS_ENDPOINT_URL")
+                .context("no endpoint: pass --endpoint or set AWS_ENDPOINT_URL")?,
+        };
+        let url: http::Uri = raw.parse().with_context(|| format!("invalid endpoint {raw:?}"))?;
+        if !matches!(url.scheme_str(), Some("http" | "https")) || url.host().is_none() {
+            bail!("the endpoint must be an http:// or https:// URL, not {raw:?}");
+        }
+        let ca = ca.or_else(|| std::env::var_os("AWS_CA_BUNDLE").map(PathBuf::from));
+        Ok(Endpoint { url, ca })
+    }
+
+    fn authority(&self) -> String {
+        self.url.authority().map(|a| a.to_string()).unwrap_or_default()
+    }
+
+    /// Sends one request; returns status and body.
+    pub async fn send(&self, request: Request<Full<Bytes>>) -> anyhow::Result<(u16, Bytes)> {
+        let host = self.url.host().unwrap_or_default().to_string();
+        let https = self.url.scheme_str() == Some("https");
+        let port = self.url.port_u16().unwrap_or(if https { 443 } else { 80 });
+        let tcp = TcpStream::connect((host.as_str(), port))
+            .await
+            .with_context(|| format!("cannot connect to {}", self.url))?;
+        if https {
+            let connector = tokio_rustls::TlsConnector::from(Arc::new(tls_config(self.ca.as_deref())?));
+            let name = rustls_pki_types::ServerName::try_from(host.clone())
+                .map_err(|_| anyhow!("invalid TLS server name {host:?}"))?;
+            let tls = connector.connect(name, tcp).await.context("TLS handshake failed")?;
+            exchange(TokioIo::new(tls), request).await
+        } else {
+            exchange(TokioIo::new(tcp), request).await
+        }
+    }
+
+    /// A request to `path` on this endpoint.
+    pub fn request(&self, method: http::Method, path: &str, body: Vec<u8>) -> Request<Full<Bytes>> {
+        let uri: http::Uri = format!("{}://{}{path}", self.url.scheme_str().unwrap_or("http"), self.authority())
+            .parse()
+            .expect("an endpoint URL with a path is a URI");
+        let mut request = Request::new(Full::new(Bytes::from(body)));
+        *request.method_mut() = method;
+        *request.uri_mut() = uri;
+        request
+            .headers_mut()
+            .insert(http::header::HOST, http::HeaderValue::from_str(&self.authority()).expect("an authority is a header value"));
+        request
+    }
+
+    /// A signed awsJson call of Tresor's operator API.
+    pub async fn operator_call(&self, operation: &str) -> anyhow::Result<serde_json::Value> {
+        let access_key_id = std::env::var("AWS_ACCESS_KEY_ID").context("AWS_ACCESS_KEY_ID is not set")?;
+        let secret = zeroize::Zeroizing::new(
+            std::env::var("AWS_SECRET_ACCESS_KEY").context("AWS_SECRET_ACCESS_KEY is not set")?,
+        );
+        let token = std::env::var("AWS_SESSION_TOKEN").ok();
+        let region = std::env::var("AWS_REGION")
+            .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
+            .unwrap_or_else(|_| tresor_server::DEFAULT_REGION.to_string());
+        let body = b"{}".to_vec();
+        let mut request = self.request(http::Method::POST, "/", body.clone());
+        let headers = request.headers_mut();
+        headers.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/x-amz-json-1.1"));
+        headers.insert(
+            "x-amz-target",
+            http::HeaderValue::from_str(&format!("TresorOperator.{operation}")).expect("an operation name is a header value"),
+        );
+        let (mut parts, full) = request.into_parts();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        tresor_wire::sigv4::sign_parts(
+            &mut parts,
+            &body,
+            &tresor_wire::sigv4::SigningParams {
+                access_key_id: &access_key_id,
+                secret_access_key: &secret,
+                session_token: token.as_deref(),
+                region: &region,
+                service: "tresor",
+                time: now,
+            },
+        )
+        .map_err(|e| anyhow!("cannot sign the request: {e:?}"))?;
+        let (status, body) = self.send(Request::from_parts(parts, full)).await?;
+        let value: serde_json::Value = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+        if status != 200 {
+            bail!("{}", describe_error(status, &value));
+        }
+        Ok(value)
+    }
+}
+
+/// "Code: message" from an AWS-shaped error body.
+pub fn describe_error(status: u16, body: &serde_json::Value) -> String {
+    let code = body["__type"].as_str().unwrap_or("Error");
+    let message = body["message"].as_str().or(body["Message"].as_str()).unwrap_or("");
+    format!("{code} (HTTP {status}): {message}")
+}
+
+async fn exchange<I>(io: I, request: Request<Full<Bytes>>) -> anyhow::Result<(u16, Bytes)>
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(io).await?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    let response = sender.send_request(request).await?;
+    let status = response.status().as_u16();
+    let body = response.into_body().collect().await?.to_bytes();
+    Ok((status, body))
+}
+
+fn tls_config(ca: Option<&Path>) -> anyhow::Result<rustls::ClientConfig> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let Some(ca) = ca else {
+        bail!("an https endpoint needs the certificate to trust: pass --ca-cert or set AWS_CA_BUNDLE");
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(ca).with_context(|| format!("cannot read {}", ca.display()))? {
+        roots
+            .add(cert.with_context(|| format!("{} holds an invalid certificate", ca.display()))?)
+            .context("an unusable CA certificate")?;
+    }
+    Ok(rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
