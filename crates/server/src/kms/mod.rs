@@ -6,6 +6,7 @@
 mod aead;
 mod keyring;
 mod root_key;
+pub mod seal;
 
 pub use keyring::{DEFAULT_KEY_ALIAS, Keyring, KmsError};
 pub use root_key::RootKey;
