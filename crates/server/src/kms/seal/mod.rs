@@ -19,10 +19,14 @@
 //! redacted `Debug`. Error messages name files, variables, tokens and share
 //! numbers, never key or share bytes.
 
+pub mod external;
 pub mod shamir;
+#[cfg(test)]
+mod test_child;
 
 use std::path::PathBuf;
 
+pub use external::{generate_key, key_from_env, key_from_file, key_to_base64};
 pub use shamir::{Progress, Share, ShareSetId, Unsealer, split};
 
 /// Length of the seal key S in bytes (AES-256).
