@@ -20,6 +20,7 @@
 //! numbers, never key or share bytes.
 
 pub mod external;
+pub mod pkcs11;
 pub mod shamir;
 #[cfg(test)]
 mod test_child;
@@ -27,6 +28,7 @@ mod test_child;
 use std::path::PathBuf;
 
 pub use external::{generate_key, key_from_env, key_from_file, key_to_base64};
+pub use pkcs11::{Pkcs11Config, Pkcs11Seal};
 pub use shamir::{Progress, Share, ShareSetId, Unsealer, split};
 
 /// Length of the seal key S in bytes (AES-256).
