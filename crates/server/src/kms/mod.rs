@@ -7,6 +7,7 @@ mod aead;
 mod keyring;
 mod root_key;
 pub mod root_seal;
+pub mod seal;
 
 pub use keyring::{
     EncryptionContext, Keyring, KmsError, MANAGER_AWS, MANAGER_CUSTOMER, STATE_DISABLED,
