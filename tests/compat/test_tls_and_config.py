@@ -101,16 +101,16 @@ def test_unknown_config_keys_are_refused(persistent_supported, tmp_path):
     assert "listen_adress" in out.stderr
 
 
-def test_a_root_key_others_can_read_is_refused(persistent_supported, tmp_path):
+def test_a_seal_key_others_can_read_is_refused(persistent_supported, tmp_path):
     data_dir = tmp_path / "data"
     server = h.persistent_server(persistent_supported, data_dir, tmp_path).start()
     server.stop()
-    os.chmod(data_dir / "root.key", 0o644)
+    os.chmod(data_dir / "seal.key", 0o644)
     out = subprocess.run([persistent_supported, "server", "--data-dir", str(data_dir),
                           "--listen", f"127.0.0.1:{h.free_port()}"],
                          capture_output=True, text=True, timeout=30)
     assert out.returncode != 0
-    assert "0600" in out.stderr
+    assert "seal.key" in out.stderr and "chmod 600" in out.stderr
 
 
 def test_a_data_directory_keeps_its_account(persistent_supported, tmp_path):

@@ -28,7 +28,9 @@ impl Endpoint {
             None => std::env::var("AWS_ENDPOINT_URL")
                 .context("no endpoint: pass --endpoint or set AWS_ENDPOINT_URL")?,
         };
-        let url: http::Uri = raw.parse().with_context(|| format!("invalid endpoint {raw:?}"))?;
+        let url: http::Uri = raw
+            .parse()
+            .with_context(|| format!("invalid endpoint {raw:?}"))?;
         if !matches!(url.scheme_str(), Some("http" | "https")) || url.host().is_none() {
             bail!("the endpoint must be an http:// or https:// URL, not {raw:?}");
         }
@@ -37,7 +39,10 @@ impl Endpoint {
     }
 
     fn authority(&self) -> String {
-        self.url.authority().map(|a| a.to_string()).unwrap_or_default()
+        self.url
+            .authority()
+            .map(|a| a.to_string())
+            .unwrap_or_default()
     }
 
     /// Sends one request; returns status and body.
@@ -49,10 +54,14 @@ impl Endpoint {
             .await
             .with_context(|| format!("cannot connect to {}", self.url))?;
         if https {
-            let connector = tokio_rustls::TlsConnector::from(Arc::new(tls_config(self.ca.as_deref())?));
+            let connector =
+                tokio_rustls::TlsConnector::from(Arc::new(tls_config(self.ca.as_deref())?));
             let name = rustls_pki_types::ServerName::try_from(host.clone())
                 .map_err(|_| anyhow!("invalid TLS server name {host:?}"))?;
-            let tls = connector.connect(name, tcp).await.context("TLS handshake failed")?;
+            let tls = connector
+                .connect(name, tcp)
+                .await
+                .context("TLS handshake failed")?;
             exchange(TokioIo::new(tls), request).await
         } else {
             exchange(TokioIo::new(tcp), request).await
@@ -61,21 +70,27 @@ impl Endpoint {
 
     /// A request to `path` on this endpoint.
     pub fn request(&self, method: http::Method, path: &str, body: Vec<u8>) -> Request<Full<Bytes>> {
-        let uri: http::Uri = format!("{}://{}{path}", self.url.scheme_str().unwrap_or("http"), self.authority())
-            .parse()
-            .expect("an endpoint URL with a path is a URI");
+        let uri: http::Uri = format!(
+            "{}://{}{path}",
+            self.url.scheme_str().unwrap_or("http"),
+            self.authority()
+        )
+        .parse()
+        .expect("an endpoint URL with a path is a URI");
         let mut request = Request::new(Full::new(Bytes::from(body)));
         *request.method_mut() = method;
         *request.uri_mut() = uri;
-        request
-            .headers_mut()
-            .insert(http::header::HOST, http::HeaderValue::from_str(&self.authority()).expect("an authority is a header value"));
+        request.headers_mut().insert(
+            http::header::HOST,
+            http::HeaderValue::from_str(&self.authority()).expect("an authority is a header value"),
+        );
         request
     }
 
     /// A signed awsJson call of Tresor's operator API.
     pub async fn operator_call(&self, operation: &str) -> anyhow::Result<serde_json::Value> {
-        let access_key_id = std::env::var("AWS_ACCESS_KEY_ID").context("AWS_ACCESS_KEY_ID is not set")?;
+        let access_key_id =
+            std::env::var("AWS_ACCESS_KEY_ID").context("AWS_ACCESS_KEY_ID is not set")?;
         let secret = zeroize::Zeroizing::new(
             std::env::var("AWS_SECRET_ACCESS_KEY").context("AWS_SECRET_ACCESS_KEY is not set")?,
         );
@@ -86,10 +101,14 @@ impl Endpoint {
         let body = b"{}".to_vec();
         let mut request = self.request(http::Method::POST, "/", body.clone());
         let headers = request.headers_mut();
-        headers.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/x-amz-json-1.1"));
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/x-amz-json-1.1"),
+        );
         headers.insert(
             "x-amz-target",
-            http::HeaderValue::from_str(&format!("TresorOperator.{operation}")).expect("an operation name is a header value"),
+            http::HeaderValue::from_str(&format!("TresorOperator.{operation}"))
+                .expect("an operation name is a header value"),
         );
         let (mut parts, full) = request.into_parts();
         let now = std::time::SystemTime::now()
@@ -110,7 +129,8 @@ impl Endpoint {
         )
         .map_err(|e| anyhow!("cannot sign the request: {e:?}"))?;
         let (status, body) = self.send(Request::from_parts(parts, full)).await?;
-        let value: serde_json::Value = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+        let value: serde_json::Value =
+            serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
         if status != 200 {
             bail!("{}", describe_error(status, &value));
         }
@@ -121,7 +141,10 @@ impl Endpoint {
 /// "Code: message" from an AWS-shaped error body.
 pub fn describe_error(status: u16, body: &serde_json::Value) -> String {
     let code = body["__type"].as_str().unwrap_or("Error");
-    let message = body["message"].as_str().or(body["Message"].as_str()).unwrap_or("");
+    let message = body["message"]
+        .as_str()
+        .or(body["Message"].as_str())
+        .unwrap_or("");
     format!("{code} (HTTP {status}): {message}")
 }
 
@@ -143,16 +166,22 @@ fn tls_config(ca: Option<&Path>) -> anyhow::Result<rustls::ClientConfig> {
     use rustls_pki_types::CertificateDer;
     use rustls_pki_types::pem::PemObject;
     let Some(ca) = ca else {
-        bail!("an https endpoint needs the certificate to trust: pass --ca-cert or set AWS_CA_BUNDLE");
+        bail!(
+            "an https endpoint needs the certificate to trust: pass --ca-cert or set AWS_CA_BUNDLE"
+        );
     };
     let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_file_iter(ca).with_context(|| format!("cannot read {}", ca.display()))? {
+    for cert in CertificateDer::pem_file_iter(ca)
+        .with_context(|| format!("cannot read {}", ca.display()))?
+    {
         roots
             .add(cert.with_context(|| format!("{} holds an invalid certificate", ca.display()))?)
             .context("an unusable CA certificate")?;
     }
-    Ok(rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
-        .with_safe_default_protocol_versions()?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
+    Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_root_certificates(roots)
+    .with_no_client_auth())
 }

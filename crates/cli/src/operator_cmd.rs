@@ -102,7 +102,9 @@ pub struct MigrateArgs {
 }
 
 pub fn run(command: OperatorCommand) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         match command {
             OperatorCommand::Init(args) => init_cmd(args).await,
@@ -144,7 +146,9 @@ fn shamir_options(
     threshold: Option<u8>,
 ) -> anyhow::Result<Option<ShamirOptions>> {
     match (seal, shares, threshold) {
-        (SealConfig::Shamir, Some(shares), Some(threshold)) => Ok(Some(ShamirOptions { shares, threshold })),
+        (SealConfig::Shamir, Some(shares), Some(threshold)) => {
+            Ok(Some(ShamirOptions { shares, threshold }))
+        }
         (SealConfig::Shamir, _, _) => bail!("a Shamir seal needs --key-shares and --key-threshold"),
         (_, None, None) => Ok(None),
         _ => bail!("--key-shares and --key-threshold go with --seal shamir"),
@@ -152,20 +156,18 @@ fn shamir_options(
 }
 
 fn load_seal_file(path: Option<&PathBuf>) -> anyhow::Result<SealFile> {
-    #[derive(serde::Deserialize, Default)]
-    struct Partial {
-        #[serde(flatten)]
-        seal: SealFile,
-        #[serde(flatten)]
-        _rest: toml::Table,
-    }
     let Some(path) = path else {
         return Ok(SealFile::default());
     };
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let table: toml::Table = toml::from_str(&text).with_context(|| format!("invalid {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let table: toml::Table =
+        toml::from_str(&text).with_context(|| format!("invalid {}", path.display()))?;
     let keep = ["seal", "seal_key_env", "seal_key_file", "pkcs11"];
-    let seal_only: toml::Table = table.into_iter().filter(|(k, _)| keep.contains(&k.as_str())).collect();
+    let seal_only: toml::Table = table
+        .into_iter()
+        .filter(|(k, _)| keep.contains(&k.as_str()))
+        .collect();
     Ok(seal_only.try_into()?)
 }
 
@@ -190,8 +192,14 @@ async fn init_cmd(args: InitArgs) -> anyhow::Result<()> {
         dir.path.join(init::ADMIN_CREDENTIALS_FILE).display()
     );
     println!();
-    println!("  export AWS_ACCESS_KEY_ID={}", initialized.admin_key.access_key_id);
-    println!("  export AWS_SECRET_ACCESS_KEY={}", initialized.admin_key.secret_access_key.as_str());
+    println!(
+        "  export AWS_ACCESS_KEY_ID={}",
+        initialized.admin_key.access_key_id
+    );
+    println!(
+        "  export AWS_SECRET_ACCESS_KEY={}",
+        initialized.admin_key.secret_access_key.as_str()
+    );
     println!("  export AWS_DEFAULT_REGION={}", config.default_region);
     Ok(())
 }
@@ -211,7 +219,9 @@ fn print_seal_outputs(initialized: &init::Initialized, shamir: Option<ShamirOpti
     }
     if let Some(key) = &initialized.generated_seal_key {
         println!();
-        println!("Seal key, shown only now; the server needs it in its environment at every start:");
+        println!(
+            "Seal key, shown only now; the server needs it in its environment at every start:"
+        );
         println!();
         println!("  {}", key.as_str());
     }
@@ -255,9 +265,14 @@ async fn unseal_cmd(args: UnsealArgs) -> anyhow::Result<()> {
         };
         serde_json::json!({"share": share.as_str()})
     };
-    let request = endpoint.request(http::Method::POST, "/tresor/v1/unseal", serde_json::to_vec(&body)?);
+    let request = endpoint.request(
+        http::Method::POST,
+        "/tresor/v1/unseal",
+        serde_json::to_vec(&body)?,
+    );
     let (status, reply) = endpoint.send(request).await?;
-    let reply: serde_json::Value = serde_json::from_slice(&reply).unwrap_or(serde_json::Value::Null);
+    let reply: serde_json::Value =
+        serde_json::from_slice(&reply).unwrap_or(serde_json::Value::Null);
     if status != 200 {
         bail!("{}", describe_error(status, &reply));
     }
@@ -270,7 +285,8 @@ async fn status_cmd(args: RemoteArgs) -> anyhow::Result<()> {
     let (status, reply) = endpoint
         .send(endpoint.request(http::Method::GET, "/tresor/v1/seal-status", Vec::new()))
         .await?;
-    let reply: serde_json::Value = serde_json::from_slice(&reply).unwrap_or(serde_json::Value::Null);
+    let reply: serde_json::Value =
+        serde_json::from_slice(&reply).unwrap_or(serde_json::Value::Null);
     if status != 200 {
         bail!("{}", describe_error(status, &reply));
     }

@@ -68,32 +68,41 @@ impl SealArgs {
     /// The seal: flags first, then the file, then `file`.
     pub fn config(&self, file: &SealFile) -> anyhow::Result<SealConfig> {
         let pkcs11 = file.pkcs11.clone().unwrap_or_default();
-        Ok(match self.seal.as_deref().or(file.seal.as_deref()).unwrap_or("file") {
-            "file" => SealConfig::File,
-            "shamir" => SealConfig::Shamir,
-            "env" => SealConfig::Env {
-                var: self
-                    .seal_key_env
-                    .clone()
-                    .or(file.seal_key_env.clone())
-                    .unwrap_or_else(|| DEFAULT_SEAL_KEY_ENV.to_string()),
-            },
-            "static" => SealConfig::Static {
-                path: self
-                    .seal_key_file
-                    .clone()
-                    .or(file.seal_key_file.clone())
-                    .context("`--seal static` needs --seal-key-file (or seal_key_file)")?,
-            },
-            "pkcs11" => {
-                let pin_env = self
-                    .pkcs11_pin_env
-                    .clone()
-                    .or(pkcs11.pin_env)
-                    .unwrap_or_else(|| DEFAULT_PIN_ENV.to_string());
-                let pin = std::env::var(&pin_env)
-                    .with_context(|| format!("`--seal pkcs11` reads the token PIN from ${pin_env}, which is not set"))?;
-                SealConfig::Pkcs11(tresor_server::kms::seal::Pkcs11Config {
+        Ok(
+            match self
+                .seal
+                .as_deref()
+                .or(file.seal.as_deref())
+                .unwrap_or("file")
+            {
+                "file" => SealConfig::File,
+                "shamir" => SealConfig::Shamir,
+                "env" => SealConfig::Env {
+                    var: self
+                        .seal_key_env
+                        .clone()
+                        .or(file.seal_key_env.clone())
+                        .unwrap_or_else(|| DEFAULT_SEAL_KEY_ENV.to_string()),
+                },
+                "static" => SealConfig::Static {
+                    path: self
+                        .seal_key_file
+                        .clone()
+                        .or(file.seal_key_file.clone())
+                        .context("`--seal static` needs --seal-key-file (or seal_key_file)")?,
+                },
+                "pkcs11" => {
+                    let pin_env = self
+                        .pkcs11_pin_env
+                        .clone()
+                        .or(pkcs11.pin_env)
+                        .unwrap_or_else(|| DEFAULT_PIN_ENV.to_string());
+                    let pin = std::env::var(&pin_env).with_context(|| {
+                        format!(
+                            "`--seal pkcs11` reads the token PIN from ${pin_env}, which is not set"
+                        )
+                    })?;
+                    SealConfig::Pkcs11(tresor_server::kms::seal::Pkcs11Config {
                     module: self
                         .pkcs11_module
                         .clone()
@@ -111,8 +120,9 @@ impl SealArgs {
                         .or(pkcs11.key_label)
                         .unwrap_or_else(|| DEFAULT_KEY_LABEL.to_string()),
                 })
-            }
-            other => bail!("unknown seal {other:?}"),
-        })
+                }
+                other => bail!("unknown seal {other:?}"),
+            },
+        )
     }
 }

@@ -203,7 +203,9 @@ async fn serve(config: Config, listen: SocketAddr) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {listen}"))?;
     let endpoint = format!("{scheme}://{}", listener.local_addr()?);
     if server.is_sealed() {
-        println!("Tresor is SEALED: unseal it with `tresor operator unseal --endpoint {endpoint}`.");
+        println!(
+            "Tresor is SEALED: unseal it with `tresor operator unseal --endpoint {endpoint}`."
+        );
     }
     if let Some(key) = server.new_admin_key() {
         if dev {

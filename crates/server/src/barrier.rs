@@ -130,15 +130,22 @@ impl Barrier {
         let wrapped = record.wrapped().map_err(UnsealError::Seal)?;
         let root = sealer.unwrap(&wrapped)?;
         let active = Arc::new(self.activate(&root, sealer).await?);
-        *self.state.write().unwrap_or_else(|p| p.into_inner()) = State::Unsealed(Arc::clone(&active));
+        *self.state.write().unwrap_or_else(|p| p.into_inner()) =
+            State::Unsealed(Arc::clone(&active));
         Ok(active)
     }
 
     async fn activate(&self, root: &RootKey, sealer: Sealer) -> Result<Active, UnsealError> {
         let keyring = Arc::new(Keyring::new(root, &self.account_id));
-        init::ensure_dev_key(&*self.store, &keyring, &self.config, &self.account_id, self.clock.now_ms())
-            .await
-            .map_err(|e| UnsealError::Seal(e.to_string()))?;
+        init::ensure_dev_key(
+            &*self.store,
+            &keyring,
+            &self.config,
+            &self.account_id,
+            self.clock.now_ms(),
+        )
+        .await
+        .map_err(|e| UnsealError::Seal(e.to_string()))?;
         let service = Service::new(
             Arc::clone(&self.store),
             Arc::clone(&keyring),
@@ -207,7 +214,9 @@ impl Barrier {
             let unsealer = guard.get_or_insert_with(|| {
                 Unsealer::new(parse_set_id(&params.set_id), params.threshold)
             });
-            let progress = unsealer.add(share).map_err(|e| unseal_error(e.to_string()))?;
+            let progress = unsealer
+                .add(share)
+                .map_err(|e| unseal_error(e.to_string()))?;
             if !progress.is_complete() {
                 None
             } else {
@@ -250,9 +259,9 @@ impl Barrier {
             .to_json();
         let keyring = Arc::clone(&active.keyring);
         let result = store::write(&*self.store, move |txn| {
-            let counts = keyring
-                .begin_root_rotation(txn, &next)
-                .map_err(|e| crate::service::internal_error("re-wrapping under the new root key", &e))?;
+            let counts = keyring.begin_root_rotation(txn, &next).map_err(|e| {
+                crate::service::internal_error("re-wrapping under the new root key", &e)
+            })?;
             txn.set_meta(SEAL_RECORD_KEY, &new_record)?;
             Ok::<_, AwsError>(counts)
         })
@@ -285,7 +294,9 @@ impl Barrier {
                         .unwrap_or_default();
                     let new = keyring
                         .rewrap_data_key(txn, &region, &v.value, &v.arn, &v.version_id)
-                        .map_err(|e| crate::service::internal_error("re-wrapping a data key", &e))?;
+                        .map_err(|e| {
+                            crate::service::internal_error("re-wrapping a data key", &e)
+                        })?;
                     if let Some(wrapped) = new {
                         txn.set_wrapped_key(v.secret, &v.version_id, &wrapped)?;
                         rewrapped += 1;

@@ -75,16 +75,23 @@ fn open_store(dir: &Path, now: i64) -> Result<Arc<dyn Store>, ServerError> {
     let db = dir.join(DATABASE_FILE);
     create_private(&db)?;
     let readers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8));
-    Ok(Arc::new(SqliteStore::open(&db, readers, now).map_err(startup)?))
+    Ok(Arc::new(
+        SqliteStore::open(&db, readers, now).map_err(startup)?,
+    ))
 }
 
 async fn read_meta(store: &dyn Store, key: &'static str) -> Result<Option<String>, ServerError> {
-    store::read(store, move |txn| txn.meta(key)).await.map_err(startup)
+    store::read(store, move |txn| txn.meta(key))
+        .await
+        .map_err(startup)
 }
 
 /// Opens `config.data_dir`. In `file` mode a directory that was never
 /// initialised is initialised now (the zero-setup first start).
-pub async fn open(config: &Config, now: i64) -> Result<(DataDir, Option<Initialized>), ServerError> {
+pub async fn open(
+    config: &Config,
+    now: i64,
+) -> Result<(DataDir, Option<Initialized>), ServerError> {
     let store = open_store(&config.data_dir, now)?;
     let record = read_meta(&*store, SEAL_RECORD_KEY).await?;
     let Some(record) = record else {
@@ -138,7 +145,9 @@ pub fn configured_sealer(config: &Config) -> Result<Option<Sealer>, ServerError>
     let key = |k| Ok(Some(Sealer::Key(config.seal.kind(), k)));
     match &config.seal {
         SealConfig::Shamir => Ok(None),
-        SealConfig::File => key(seal::key_from_file(&config.data_dir.join(SEAL_KEY_FILE)).map_err(startup)?),
+        SealConfig::File => {
+            key(seal::key_from_file(&config.data_dir.join(SEAL_KEY_FILE)).map_err(startup)?)
+        }
         SealConfig::Env { var } => key(seal::key_from_env(var).map_err(startup)?),
         SealConfig::Static { path } => key(seal::key_from_file(path).map_err(startup)?),
         SealConfig::Pkcs11(hsm) => Ok(Some(Sealer::Hsm(Pkcs11Seal::open(hsm).map_err(startup)?))),
@@ -161,7 +170,11 @@ pub async fn initialize(
     }
     let account_id = match &config.account_id {
         Some(id) if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) => id.clone(),
-        Some(id) => return Err(startup(format!("the account id must be 12 digits, not {id:?}"))),
+        Some(id) => {
+            return Err(startup(format!(
+                "the account id must be 12 digits, not {id:?}"
+            )));
+        }
         None => random_account_id(),
     };
     let root = RootKey::generate();
@@ -177,7 +190,8 @@ pub async fn initialize(
         None => AccessKey::generate(),
     };
     let txn_record = record.to_json();
-    let (txn_account, txn_key, txn_keyring) = (account_id.clone(), admin_key.clone(), Arc::clone(&keyring));
+    let (txn_account, txn_key, txn_keyring) =
+        (account_id.clone(), admin_key.clone(), Arc::clone(&keyring));
     store::write(&*store, move |txn| {
         txn.set_meta(SEAL_RECORD_KEY, &txn_record)?;
         txn.set_meta(META_ACCOUNT_ID, &txn_account)?;
@@ -210,7 +224,12 @@ pub async fn initialize(
     ))
 }
 
-type NewSealer = (Sealer, Vec<Share>, Option<ShamirParams>, Option<Zeroizing<String>>);
+type NewSealer = (
+    Sealer,
+    Vec<Share>,
+    Option<ShamirParams>,
+    Option<Zeroizing<String>>,
+);
 
 /// A sealer for a new data directory, making whatever it needs: a seal key
 /// file, Shamir shares, an HSM key.
@@ -228,11 +247,11 @@ fn new_sealer(config: &Config, shamir: Option<ShamirOptions>) -> Result<NewSeale
             (Sealer::Key(kind, key), Vec::new(), None, None)
         }
         SealConfig::Shamir => {
-            let options = shamir.ok_or_else(|| {
-                startup("a Shamir seal needs --key-shares and --key-threshold")
-            })?;
+            let options = shamir
+                .ok_or_else(|| startup("a Shamir seal needs --key-shares and --key-threshold"))?;
             let key = seal::generate_key();
-            let (set, shares) = seal::split(&key, options.shares, options.threshold).map_err(startup)?;
+            let (set, shares) =
+                seal::split(&key, options.shares, options.threshold).map_err(startup)?;
             let params = ShamirParams {
                 shares: options.shares,
                 threshold: options.threshold,
@@ -241,7 +260,12 @@ fn new_sealer(config: &Config, shamir: Option<ShamirOptions>) -> Result<NewSeale
             (Sealer::Key(kind, key), shares, Some(params), None)
         }
         SealConfig::Env { var } => match std::env::var_os(var) {
-            Some(_) => (Sealer::Key(kind, seal::key_from_env(var).map_err(startup)?), Vec::new(), None, None),
+            Some(_) => (
+                Sealer::Key(kind, seal::key_from_env(var).map_err(startup)?),
+                Vec::new(),
+                None,
+                None,
+            ),
             None => {
                 let key = seal::generate_key();
                 let shown = seal::key_to_base64(&key);
@@ -252,7 +276,12 @@ fn new_sealer(config: &Config, shamir: Option<ShamirOptions>) -> Result<NewSeale
             if !path.exists() {
                 write_private_new(path, &*seal::generate_key())?;
             }
-            (Sealer::Key(kind, seal::key_from_file(path).map_err(startup)?), Vec::new(), None, None)
+            (
+                Sealer::Key(kind, seal::key_from_file(path).map_err(startup)?),
+                Vec::new(),
+                None,
+                None,
+            )
         }
         SealConfig::Pkcs11(hsm) => {
             let hsm = Pkcs11Seal::open(hsm).map_err(startup)?;
@@ -283,9 +312,11 @@ pub async fn migrate_seal(
         .map_err(startup)?;
     let (sealer, shares, params, generated_seal_key) = new_sealer(to, shamir)?;
     let record = sealer.record(&root, params).map_err(startup)?.to_json();
-    store::write(&*dir.store, move |txn| txn.set_meta(SEAL_RECORD_KEY, &record))
-        .await
-        .map_err(startup)?;
+    store::write(&*dir.store, move |txn| {
+        txn.set_meta(SEAL_RECORD_KEY, &record)
+    })
+    .await
+    .map_err(startup)?;
     if from.seal.kind() == SealKind::File {
         remove_seal_key_file(&from.data_dir.join(SEAL_KEY_FILE))?;
     }
@@ -347,7 +378,10 @@ fn random_account_id() -> String {
         .fill(&mut bytes)
         .expect("the system RNG does not fail");
     // 12 digits, never starting with 0 (AWS account ids look like this).
-    format!("{}", 100_000_000_000 + u64::from_le_bytes(bytes) % 900_000_000_000)
+    format!(
+        "{}",
+        100_000_000_000 + u64::from_le_bytes(bytes) % 900_000_000_000
+    )
 }
 
 /// Makes sure the fixed development key exists (dev mode).

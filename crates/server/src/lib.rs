@@ -16,7 +16,8 @@ pub mod store;
 pub mod value;
 
 pub use config::{
-    Config, DEFAULT_PORT, DEFAULT_REGION, DEFAULT_SEAL_KEY_ENV, DevCredentials, SealConfig, TlsFiles,
+    Config, DEFAULT_PORT, DEFAULT_REGION, DEFAULT_SEAL_KEY_ENV, DevCredentials, SealConfig,
+    TlsFiles,
 };
 
 use std::future::Future;
@@ -67,7 +68,9 @@ impl Server {
         if let Some(dev) = &self.config.dev_credentials {
             return Some(AccessKey {
                 access_key_id: dev.access_key_id.clone(),
-                secret_access_key: zeroize::Zeroizing::new(dev.secret_access_key.expose().to_string()),
+                secret_access_key: zeroize::Zeroizing::new(
+                    dev.secret_access_key.expose().to_string(),
+                ),
             });
         }
         self.initialized.as_ref().map(|i| i.admin_key.clone())

@@ -22,7 +22,11 @@ pub async fn handle(barrier: &Barrier, op: OperatorOperation) -> Result<Vec<u8>,
         }
         OperatorOperation::RewrapDataKeys => {
             let report = barrier.rewrap_data_keys().await?;
-            tracing::info!(checked = report.checked, rewrapped = report.rewrapped, "re-wrapped data keys");
+            tracing::info!(
+                checked = report.checked,
+                rewrapped = report.rewrapped,
+                "re-wrapped data keys"
+            );
             serde_json::to_value(report).expect("a report serialises")
         }
     };

@@ -12,12 +12,16 @@ use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use serde::Deserialize;
 use tresor_wire::{AwsError, ErrorCode};
-use zeroize::Zeroizing;
 
 use super::AppState;
 
 fn json(status: StatusCode, body: Vec<u8>) -> Response {
-    (status, [(http::header::CONTENT_TYPE, "application/json")], body).into_response()
+    (
+        status,
+        [(http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
 }
 
 fn error(e: AwsError) -> Response {
@@ -29,20 +33,26 @@ fn error(e: AwsError) -> Response {
 
 pub async fn seal_status(State(state): State<Arc<AppState>>) -> Response {
     let status = state.barrier.status().await;
-    json(StatusCode::OK, serde_json::to_vec(&status).expect("a status serialises"))
+    json(
+        StatusCode::OK,
+        serde_json::to_vec(&status).expect("a status serialises"),
+    )
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct UnsealRequest {
-    share: Option<Zeroizing<String>>,
+    share: Option<tresor_wire::dto::SecretString>,
     #[serde(default)]
     reset: bool,
 }
 
 pub async fn unseal(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     if body.len() > 8 * 1024 {
-        return error(AwsError::new(ErrorCode::SerializationException, "The request is too large."));
+        return error(AwsError::new(
+            ErrorCode::SerializationException,
+            "The request is too large.",
+        ));
     }
     let Ok(request) = serde_json::from_slice::<UnsealRequest>(&body) else {
         return error(AwsError::new(
@@ -55,10 +65,16 @@ pub async fn unseal(State(state): State<Arc<AppState>>, body: Bytes) -> Response
         return seal_status(State(state)).await;
     }
     let Some(share) = request.share else {
-        return error(AwsError::new(ErrorCode::ValidationException, "The request names no share."));
+        return error(AwsError::new(
+            ErrorCode::ValidationException,
+            "The request names no share.",
+        ));
     };
-    match state.barrier.submit_share(&share).await {
-        Ok(status) => json(StatusCode::OK, serde_json::to_vec(&status).expect("a status serialises")),
+    match state.barrier.submit_share(share.expose()).await {
+        Ok(status) => json(
+            StatusCode::OK,
+            serde_json::to_vec(&status).expect("a status serialises"),
+        ),
         Err(e) => {
             tracing::warn!(error = e.code.as_str(), "an unseal share was refused");
             error(e)

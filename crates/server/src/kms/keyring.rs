@@ -449,7 +449,9 @@ impl Keyring {
         let next = Arc::new(RootWraps::new(next));
         let materials = txn.all_key_materials()?;
         for mut row in materials.iter().cloned() {
-            let key = txn.kms_key(&row.key_id)?.ok_or(KmsError::InvalidCiphertext)?;
+            let key = txn
+                .kms_key(&row.key_id)?
+                .ok_or(KmsError::InvalidCiphertext)?;
             let aad = material_aad(&key.arn, row.version);
             let clear = self.unwrap_under_root(|r| &r.material, &aad, &row.wrapped)?;
             row.wrapped = aead::seal(&next.material, &aad, &clear);
@@ -476,7 +478,10 @@ impl Keyring {
 
     /// The rotation committed: forget the old root.
     pub fn finish_root_rotation(&self) {
-        self.roots.write().unwrap_or_else(|p| p.into_inner()).truncate(1);
+        self.roots
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .truncate(1);
     }
 
     /// The rotation did not commit: go back to the old root.

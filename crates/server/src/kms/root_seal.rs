@@ -41,9 +41,15 @@ impl SealKind {
     }
 
     pub fn parse(s: &str) -> Option<SealKind> {
-        [SealKind::File, SealKind::Shamir, SealKind::Env, SealKind::Static, SealKind::Pkcs11]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            SealKind::File,
+            SealKind::Shamir,
+            SealKind::Env,
+            SealKind::Static,
+            SealKind::Pkcs11,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 
@@ -123,8 +129,14 @@ impl Sealer {
 
     pub fn wrap(&self, root: &RootKey) -> Result<Vec<u8>, UnsealError> {
         match self {
-            Sealer::Key(kind, key) => Ok(aead::seal(&aead::key(&**key), &root_aad(*kind), root.bytes())),
-            Sealer::Hsm(hsm) => hsm.wrap(root.bytes()).map_err(|e| UnsealError::Seal(e.to_string())),
+            Sealer::Key(kind, key) => Ok(aead::seal(
+                &aead::key(&**key),
+                &root_aad(*kind),
+                root.bytes(),
+            )),
+            Sealer::Hsm(hsm) => hsm
+                .wrap(root.bytes())
+                .map_err(|e| UnsealError::Seal(e.to_string())),
         }
     }
 
@@ -133,7 +145,10 @@ impl Sealer {
             Sealer::Key(kind, key) => {
                 let clear = aead::open(&aead::key(&**key), &root_aad(*kind), wrapped)
                     .map_err(|_| UnsealError::WrongKey)?;
-                let array: [u8; KEY_LEN] = clear.as_slice().try_into().map_err(|_| UnsealError::WrongKey)?;
+                let array: [u8; KEY_LEN] = clear
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| UnsealError::WrongKey)?;
                 Zeroizing::new(array)
             }
             Sealer::Hsm(hsm) => hsm.unwrap(wrapped).map_err(|_| UnsealError::WrongKey)?,
@@ -142,7 +157,11 @@ impl Sealer {
     }
 
     /// A record for `root` sealed by this sealer.
-    pub fn record(&self, root: &RootKey, shamir: Option<ShamirParams>) -> Result<SealRecord, UnsealError> {
+    pub fn record(
+        &self,
+        root: &RootKey,
+        shamir: Option<ShamirParams>,
+    ) -> Result<SealRecord, UnsealError> {
         Ok(SealRecord {
             version: 1,
             kind: self.kind(),
@@ -165,16 +184,27 @@ mod tests {
         assert_eq!(back.bytes(), root.bytes());
 
         let other = Sealer::Key(SealKind::File, aead::random_bytes::<KEY_LEN>());
-        assert!(matches!(other.unwrap(&record.wrapped().unwrap()), Err(UnsealError::WrongKey)));
+        assert!(matches!(
+            other.unwrap(&record.wrapped().unwrap()),
+            Err(UnsealError::WrongKey)
+        ));
 
         // The kind is bound: the same key under another mode does not open it.
-        let Sealer::Key(_, key) = &sealer else { unreachable!() };
+        let Sealer::Key(_, key) = &sealer else {
+            unreachable!()
+        };
         let as_env = Sealer::Key(SealKind::Env, key.clone());
-        assert!(matches!(as_env.unwrap(&record.wrapped().unwrap()), Err(UnsealError::WrongKey)));
+        assert!(matches!(
+            as_env.unwrap(&record.wrapped().unwrap()),
+            Err(UnsealError::WrongKey)
+        ));
 
         let mut tampered = record.wrapped().unwrap();
         tampered[20] ^= 1;
-        assert!(matches!(sealer.unwrap(&tampered), Err(UnsealError::WrongKey)));
+        assert!(matches!(
+            sealer.unwrap(&tampered),
+            Err(UnsealError::WrongKey)
+        ));
     }
 
     #[test]

@@ -128,7 +128,10 @@ impl Service {
             Target::Kms(op) => kms::handle(self, ctx, op, body).await,
             Target::Operator(op) => Err(AwsError::new(
                 tresor_wire::ErrorCode::UnknownOperationException,
-                format!("{} is an operator action, not a service operation.", op.name()),
+                format!(
+                    "{} is an operator action, not a service operation.",
+                    op.name()
+                ),
             )),
         }
     }

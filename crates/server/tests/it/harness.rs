@@ -4,6 +4,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
+use tresor_server::barrier::Barrier;
 use tresor_server::clock::ManualClock;
 use tresor_server::service::{Ctx, Service};
 use tresor_server::{Config, init};
@@ -22,14 +23,18 @@ impl Harness {
         let clock = Arc::new(ManualClock::new());
         let mut config = Config::new(dir);
         config.account_id = Some("111122223333".into());
-        let opened = init::open(&config, clock.now())
+        let (dir, _) = init::open(&config, clock.now())
             .await
             .expect("open the data directory");
-        let service = Service::new(opened.store, opened.keyring, clock.clone(), None);
+        let barrier = Barrier::new(&dir, config.clone(), clock.clone());
+        let sealer = init::configured_sealer(&config)
+            .unwrap()
+            .expect("a file seal");
+        let active = barrier.unseal_with(sealer).await.expect("unseal");
         Harness {
-            service,
+            service: active.service.clone(),
             clock,
-            account_id: opened.account_id,
+            account_id: dir.account_id,
         }
     }
 
