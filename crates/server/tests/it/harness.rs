@@ -8,7 +8,7 @@ use tresor_server::barrier::Barrier;
 use tresor_server::clock::ManualClock;
 use tresor_server::service::{Ctx, Service};
 use tresor_server::{Config, init};
-use tresor_wire::{AwsError, Operation};
+use tresor_wire::{AwsError, KmsOperation, Operation, Target};
 
 pub const REGION: &str = "us-east-1";
 
@@ -20,22 +20,31 @@ pub struct Harness {
 
 impl Harness {
     pub async fn open(dir: &Path) -> Harness {
+        Harness::try_open(dir)
+            .await
+            .expect("open and unseal the data directory")
+    }
+
+    pub async fn try_open(dir: &Path) -> Result<Harness, String> {
         let clock = Arc::new(ManualClock::new());
         let mut config = Config::new(dir);
         config.account_id = Some("111122223333".into());
         let (dir, _) = init::open(&config, clock.now())
             .await
-            .expect("open the data directory");
+            .map_err(|e| e.to_string())?;
         let barrier = Barrier::new(&dir, config.clone(), clock.clone());
         let sealer = init::configured_sealer(&config)
-            .unwrap()
+            .map_err(|e| e.to_string())?
             .expect("a file seal");
-        let active = barrier.unseal_with(sealer).await.expect("unseal");
-        Harness {
+        let active = barrier
+            .unseal_with(sealer)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(Harness {
             service: active.service.clone(),
             clock,
             account_id: dir.account_id,
-        }
+        })
     }
 
     pub fn ctx(&self) -> Ctx {
@@ -47,7 +56,14 @@ impl Harness {
         }
     }
 
-    pub async fn call(&self, op: Operation, body: Value) -> Result<Value, AwsError> {
+    pub async fn ok_kms(&self, op: KmsOperation, body: Value) -> Value {
+        match self.call(op, body.clone()).await {
+            Ok(v) => v,
+            Err(e) => panic!("{} {body} failed: {e}", op.name()),
+        }
+    }
+
+    pub async fn call(&self, op: impl Into<Target>, body: Value) -> Result<Value, AwsError> {
         let bytes = self
             .service
             .handle(&self.ctx(), op, body.to_string().as_bytes())

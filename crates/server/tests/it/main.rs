@@ -6,4 +6,5 @@ mod harness;
 
 mod at_rest;
 mod bad_input;
+mod tamper;
 mod time_travel;
