@@ -127,7 +127,7 @@ def test_create_key_with_a_feature_tresor_does_not_serve(kms, kwargs):
     assert key_count(kms) == before
 
 
-def test_create_key_parameter_combinations_aws_itself_rejects(kms, kms_raw_params):
+def test_create_key_parameter_combinations_aws_itself_rejects(kms):
     # [AWS] an HMAC spec without KeyUsage.
     h.expect_error(lambda: kms.create_key(KeySpec="HMAC_256"), "ValidationException",
                    "You must specify a KeyUsage value for all KMS keys except for symmetric "
@@ -570,12 +570,3 @@ def test_kms_request_signed_for_secretsmanager_is_refused(raw, kms, key):
     h.assert_raw_error(resp, "InvalidSignatureException",
                        prefix="Credential should be scoped to correct service: 'kms'.")
     assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] == "Enabled"
-
-
-def test_secretsmanager_target_signed_for_kms_still_works_as_secretsmanager(raw, sm, name):
-    # The X-Amz-Target chooses the API; the credential scope must match it.
-    resp = raw.call("CreateSecret", {"Name": name, "SecretString": "v",
-                                     "ClientRequestToken": h.token()}, service="kms")
-    h.assert_raw_error(resp, "InvalidSignatureException",
-                       prefix="Credential should be scoped to correct service: 'secretsmanager'.")
-    h.expect_error(lambda: sm.describe_secret(SecretId=name), "ResourceNotFoundException")
