@@ -96,6 +96,50 @@ def client_for(endpoint):
 
 
 @pytest.fixture(scope="session")
+def kms_for(endpoint):
+    """kms_for(region, validate=True) -> a cached boto3 `kms` client on the
+    same endpoint and with the same credentials as the Secrets Manager
+    clients (Tresor serves both APIs on one endpoint)."""
+    cache = {}
+
+    def get(region: str = h.DEFAULT_REGION, validate: bool = True):
+        key = (region, validate)
+        if key not in cache:
+            cache[key] = h.make_client(endpoint, region, validate=validate, service="kms")
+        return cache[key]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def kms(kms_for):
+    """boto3 kms client, us-east-1."""
+    return kms_for(h.DEFAULT_REGION)
+
+
+@pytest.fixture(scope="session")
+def kms_raw_params(kms_for):
+    """kms client without client-side parameter validation."""
+    return kms_for(h.DEFAULT_REGION, validate=False)
+
+
+@pytest.fixture
+def key(kms, request) -> dict:
+    """A fresh symmetric customer managed key: its KeyMetadata."""
+    return kms.create_key(Description=f"compat-{h.RUN_ID}/{request.node.name}")["KeyMetadata"]
+
+
+@pytest.fixture
+def alias_name(request) -> str:
+    return h.unique_alias(request.node.name)
+
+
+@pytest.fixture
+def kms_account(key) -> str:
+    return key["AWSAccountId"]
+
+
+@pytest.fixture(scope="session")
 def sm(client_for):
     """boto3 client, us-east-1."""
     return client_for(h.DEFAULT_REGION)

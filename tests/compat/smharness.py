@@ -14,6 +14,7 @@ import configparser
 import datetime as dt
 import http.client
 import json
+import os
 import re
 import signal
 import socket
@@ -208,6 +209,7 @@ class ServerProcess:
     port: int
     log_path: Path
     cwd: Path
+    env: Optional[dict] = None  # None: inherit this process's environment
     proc: Optional[subprocess.Popen] = None
     _log: Any = field(default=None, repr=False)
 
@@ -220,6 +222,7 @@ class ServerProcess:
         self.proc = subprocess.Popen(
             self.args,
             cwd=self.cwd,
+            env=self.env,
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -297,10 +300,14 @@ def dev_server(binary: str, workdir: Path, akid: str, secret: str) -> ServerProc
     return ServerProcess(args, port, workdir / "dev-server.log", workdir)
 
 
-def persistent_server(binary: str, data_dir: Path, workdir: Path) -> ServerProcess:
-    port = free_port()
-    args = [binary, "server", "--data-dir", str(data_dir), "--listen", f"127.0.0.1:{port}"]
-    return ServerProcess(args, port, workdir / "persistent-server.log", workdir)
+def persistent_server(binary: str, data_dir: Path, workdir: Path, *,
+                      extra_args: Iterable[str] = (), env: Optional[dict] = None,
+                      log_name: str = "persistent-server.log",
+                      port: Optional[int] = None) -> ServerProcess:
+    port = port or free_port()
+    args = [binary, "server", "--data-dir", str(data_dir), "--listen", f"127.0.0.1:{port}",
+            *extra_args]
+    return ServerProcess(args, port, workdir / log_name, workdir, env=env)
 
 
 def read_admin_credentials(data_dir: Path, timeout: float = 10.0) -> tuple:
@@ -328,12 +335,13 @@ class Endpoint:
 
 
 def make_client(ep: Endpoint, region: str = DEFAULT_REGION, *, validate: bool = True,
-                read_timeout: float = 30.0):
-    """A secretsmanager client with retries off, so every error is the first
-    answer (botocore retries LimitExceededException and 5xx by default)."""
+                read_timeout: float = 30.0, service: str = "secretsmanager"):
+    """A boto3 client (`secretsmanager` unless `service` says `kms`) with
+    retries off, so every error is the first answer (botocore retries
+    LimitExceededException and 5xx by default)."""
     session = boto3.session.Session()
     return session.client(
-        "secretsmanager",
+        service,
         endpoint_url=ep.url,
         region_name=region,
         aws_access_key_id=ep.access_key_id,
@@ -604,8 +612,15 @@ class RawClient:
     def call(self, target: str, body: Any = None, *, region: str = DEFAULT_REGION,
              headers: Optional[dict] = None, **sign_kwargs) -> RawResponse:
         req = self.build(target, body, headers=headers)
+        if target.startswith("TrentService.") and "service" not in sign_kwargs:
+            sign_kwargs["service"] = "kms"
         self.sign(req, region=region, **sign_kwargs)
         return self.send(req)
+
+    def kms(self, operation: str, body: Any = None, **kwargs) -> RawResponse:
+        """A raw KMS request (`X-Amz-Target: TrentService.<operation>`,
+        signed for the `kms` service)."""
+        return self.call(f"TrentService.{operation}", body, **kwargs)
 
 
 def assert_raw_error(resp: RawResponse, code: str, message: Optional[str] = None, *,
@@ -625,3 +640,281 @@ def assert_raw_error(resp: RawResponse, code: str, message: Optional[str] = None
 
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+# --------------------------------------------------------------------------
+# KMS: identifiers and AWS texts
+# --------------------------------------------------------------------------
+# Sources (see README "KMS sources"): LocalStack's AWS-validated snapshots
+# (tests/aws/services/kms/test_kms.snapshot.json), messages quoted from real
+# AWS in public bug reports, the KMS API reference / botocore model. Tags as
+# in the SM reference: [AWS] recorded, [doc] documented, [inferred].
+
+KEY_ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+KEY_ARN_RE = re.compile(
+    r"^arn:aws:kms:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):key/"
+    r"(?P<key_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
+DEFAULT_SM_ALIAS = "alias/aws/secretsmanager"
+
+
+def key_arn(region: str, account: str, key_id: str) -> str:
+    return f"arn:aws:kms:{region}:{account}:key/{key_id}"
+
+
+def alias_arn(region: str, account: str, alias_name: str) -> str:
+    """`alias_name` includes the `alias/` prefix, as AWS's AliasArn does."""
+    return f"arn:aws:kms:{region}:{account}:{alias_name}"
+
+
+def msg_key_not_found(arn: str) -> str:
+    # [AWS] DescribeKey of a well-formed unknown key id or key ARN.
+    return f"Key '{arn}' does not exist"
+
+
+def msg_invalid_key_id(key_id: str) -> str:
+    # [AWS] DescribeKey/GenerateMac with a KeyId that is no UUID.
+    return f"Invalid keyId '{key_id}'"
+
+
+def msg_key_disabled(arn: str) -> str:
+    # [AWS] "DisabledException ... arn:aws:kms:us-east-1:123456789012:key/... is disabled."
+    # (fugue/credstash#86, GenerateDataKey).
+    return f"{arn} is disabled."
+
+
+def msg_key_pending_deletion(arn: str) -> str:
+    # [AWS] "KMSInvalidStateException: arn:aws:kms:...:key/... is pending deletion."
+    # (hashicorp/terraform-provider-aws#17889, ScheduleKeyDeletion twice).
+    return f"{arn} is pending deletion."
+
+
+# [AWS] CreateAlias without the prefix (ValidationException).
+MSG_ALIAS_PREFIX = ('Alias must start with the prefix "alias/". Please see '
+                    "https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html")
+# [AWS] Decrypt with a KeyId other than the one that encrypted.
+MSG_INCORRECT_KEY = ("The key ID in the request does not identify a CMK that can perform "
+                     "this operation.")
+# [AWS] Coral violation of GenerateRandom without NumberOfBytes.
+MSG_NUMBER_OF_BYTES_REQUIRED = "NumberOfBytes is required."
+# [AWS] ScheduleKeyDeletion PendingWindowInDays outside 7-30
+# ("ValidationException: PendingWindowInDays must be between 7 and 30",
+# Skyscanner/kms-issuer#8).
+MSG_PENDING_WINDOW = "PendingWindowInDays must be between 7 and 30"
+# [AWS] the default key policy (recorded as ReplicaPolicy / CreateKey default).
+def default_key_policy(account: str) -> dict:
+    return {
+        "Version": "2012-10-17",
+        "Id": "key-default-1",
+        "Statement": [{
+            "Sid": "Enable IAM User Permissions",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }],
+    }
+
+
+# Secrets Manager's view of an unusable KMS key ([doc]: EncryptionFailure
+# "Check that the KMS key is available, enabled, and not in an invalid state";
+# DecryptionFailure "can't decrypt the protected secret text using the
+# provided KMS key"). No AWS response with its message was found, so tests
+# assert these codes only.
+SM_READ_KEY_UNUSABLE = "DecryptionFailure"
+SM_WRITE_KEY_UNUSABLE = "EncryptionFailure"
+# [AWS] an unknown KmsKeyId: InvalidParameterException "The operation failed
+# because of an invalid KMS key: Invalid keyId" (boto/boto3#1533,
+# hashicorp/terraform-provider-aws#13303).
+MSG_SM_INVALID_KMS_KEY_PREFIX = "The operation failed because of an invalid KMS key"
+
+
+def unique_alias(hint: str = "a") -> str:
+    """A fresh alias name (`alias/` + `[A-Za-z0-9/_-]`, ≤ 256)."""
+    hint = re.sub(r"[^A-Za-z0-9_-]", "_", hint)[:48] or "a"
+    return f"alias/compat-{RUN_ID}/{hint}/{uuid.uuid4().hex[:12]}"
+
+
+def list_all(call: Callable[..., dict], key: str, *, limit: Optional[int] = None,
+             **kwargs) -> list:
+    """Follows KMS Marker/NextMarker/Truncated paging; checks the paging
+    members on every page."""
+    out = []
+    if limit is not None:
+        kwargs["Limit"] = limit
+    for _ in range(10_000):
+        resp = call(**kwargs)
+        items = resp[key]
+        if limit is not None:
+            assert len(items) <= limit, (limit, len(items))
+        out.extend(items)
+        if resp.get("Truncated"):
+            assert resp.get("NextMarker"), f"Truncated without NextMarker: {resp}"
+            kwargs["Marker"] = resp["NextMarker"]
+            continue
+        assert resp.get("Truncated") is False, f"Truncated must be present and false: {resp}"
+        assert "NextMarker" not in resp, f"NextMarker on the last page: {resp}"
+        return out
+    raise AssertionError("paging did not end")
+
+
+def flip_byte(data: bytes, index: int) -> bytes:
+    b = bytearray(data)
+    b[index] ^= 0x01
+    return bytes(b)
+
+
+# --------------------------------------------------------------------------
+# Operator commands and the seal (contract: tests/compat/README.md, "Sealed
+# servers and operator commands")
+# --------------------------------------------------------------------------
+
+SEAL_STATUS_PATH = "/tresor/v1/seal-status"
+SHARE_LINE_RE = re.compile(r"^Unseal share (\d+): (\S+)\s*$")
+EXPORT_RE = re.compile(r"^\s*export (AWS_[A-Z_]+)=(\S+)\s*$")
+PROGRESS_RE = re.compile(r"Unseal progress: (\d+)/(\d+)")
+
+
+def isolated_env(**extra: str) -> dict:
+    """This process's environment without any AWS_* or TRESOR_* variable
+    (and with no usable ~/.aws files), plus `extra`."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("AWS_") and not k.startswith("TRESOR_")}
+    env["AWS_CONFIG_FILE"] = os.environ.get("AWS_CONFIG_FILE", "/nonexistent/tresor-compat/config")
+    env["AWS_SHARED_CREDENTIALS_FILE"] = os.environ.get(
+        "AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/tresor-compat/credentials")
+    env["AWS_EC2_METADATA_DISABLED"] = "true"
+    env.update(extra)
+    return env
+
+
+def canary_encodings(value: bytes) -> list:
+    """The forms a leaked value could take (security.md T6): raw, base64
+    (standard and URL-safe, each at the 3 alignments it can have inside a
+    longer base64 text), hex (both cases), JSON-escaped."""
+    out = [value, value.hex().encode(), value.hex().upper().encode()]
+    for shift in range(3):
+        padded = b"\x00" * shift + value
+        for enc in (base64.b64encode(padded), base64.urlsafe_b64encode(padded)):
+            middle = enc[4:-4]  # the part that depends on `value` alone
+            if len(middle) >= 8:
+                out.append(middle)
+    try:
+        out.append(json.dumps(value.decode("utf-8"))[1:-1].encode())
+    except UnicodeDecodeError:
+        pass
+    return list(dict.fromkeys(out))
+
+
+def files_under(root: Path) -> list:
+    return [p for p in Path(root).rglob("*") if p.is_file()]
+
+
+def leaks(haystacks: dict, secrets: dict) -> list:
+    """[(haystack name, secret name)] for every secret (any encoding) found in
+    any haystack. `haystacks`: name -> bytes; `secrets`: name -> bytes."""
+    found = []
+    for hname, data in haystacks.items():
+        for sname, value in secrets.items():
+            if any(enc in data for enc in canary_encodings(value)):
+                found.append((hname, sname))
+    return found
+
+
+def data_dir_contents(root: Path) -> dict:
+    return {str(p.relative_to(root)): p.read_bytes() for p in files_under(root)}
+
+
+def credentials_env(ep: "Endpoint", region: str = DEFAULT_REGION, **extra: str) -> dict:
+    """Environment for an operator command that signs its requests."""
+    return isolated_env(AWS_ACCESS_KEY_ID=ep.access_key_id,
+                        AWS_SECRET_ACCESS_KEY=ep.secret_access_key,
+                        AWS_DEFAULT_REGION=region, **extra)
+
+
+def run_tresor(binary: str, *args: str, env: Optional[dict] = None,
+               input: Optional[str] = None, timeout: float = 60.0
+               ) -> subprocess.CompletedProcess:
+    """Runs `tresor <args>` to completion; text output, never raises on a
+    non-zero exit (the caller asserts on returncode)."""
+    return subprocess.run([binary, *map(str, args)], env=env if env is not None else isolated_env(),
+                          input=input, capture_output=True, text=True, timeout=timeout,
+                          stdin=None if input is not None else subprocess.DEVNULL)
+
+
+def describe_run(out: subprocess.CompletedProcess) -> str:
+    return (f"command: {' '.join(map(str, out.args))}\nexit: {out.returncode}\n"
+            f"--- stdout ---\n{out.stdout}\n--- stderr ---\n{out.stderr}")
+
+
+def parse_shares(stdout: str) -> list:
+    """The shares printed by `operator init` / `migrate-seal`, in order.
+    Checks the numbering is 1..N."""
+    shares = []
+    for line in stdout.splitlines():
+        m = SHARE_LINE_RE.match(line.strip())
+        if m:
+            shares.append((int(m.group(1)), m.group(2)))
+    assert [i for i, _ in shares] == list(range(1, len(shares) + 1)), shares
+    return [s for _, s in shares]
+
+
+def parse_exports(stdout: str) -> dict:
+    """`export AWS_X=value` lines, as `server` prints them on first start."""
+    out = {}
+    for line in stdout.splitlines():
+        m = EXPORT_RE.match(line)
+        if m:
+            out[m.group(1)] = m.group(2)
+    return out
+
+
+def first_integer(text: str) -> Optional[int]:
+    m = re.search(r"\b(\d+)\b", text)
+    return int(m.group(1)) if m else None
+
+
+def http_get(url: str, timeout: float = 5.0) -> tuple:
+    """(status, headers, body bytes) of a GET; never raises on HTTP errors."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+
+
+def seal_status(endpoint: str) -> dict:
+    status, headers, body = http_get(endpoint + SEAL_STATUS_PATH)
+    assert status == 200, (status, body)
+    return json.loads(body)
+
+
+def unseal(binary: str, endpoint: str, share: str, *, stdin: bool = False
+           ) -> subprocess.CompletedProcess:
+    """`tresor operator unseal`, with no AWS credentials in the environment
+    (unsealing needs none: the server cannot verify signatures while sealed)."""
+    if stdin:
+        return run_tresor(binary, "operator", "unseal", "--endpoint", endpoint,
+                          input=share + "\n")
+    return run_tresor(binary, "operator", "unseal", "--endpoint", endpoint, share)
+
+
+def unseal_with(binary: str, endpoint: str, shares: Iterable[str]) -> None:
+    """Submits `shares` in order; every step must succeed and the last must
+    print `Unsealed.`."""
+    shares = list(shares)
+    for i, share in enumerate(shares, 1):
+        out = unseal(binary, endpoint, share)
+        assert out.returncode == 0, describe_run(out)
+        if i < len(shares):
+            m = PROGRESS_RE.search(out.stdout)
+            assert m and int(m.group(1)) == i, describe_run(out)
+        else:
+            assert "Unsealed." in out.stdout, describe_run(out)
+
+
+def wait_exit(proc: subprocess.Popen, timeout: float = 30.0) -> Optional[int]:
+    """The exit code if the process ends within `timeout`, else None."""
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
