@@ -286,7 +286,8 @@ def test_generate_data_key(kms, key, kwargs, length):
     assert_members(resp, {"CiphertextBlob", "Plaintext", "KeyId"})  # [AWS]
     assert resp["KeyId"] == key["Arn"]
     assert len(resp["Plaintext"]) == length
-    assert resp["Plaintext"] not in resp["CiphertextBlob"]
+    if length >= 16:  # a 1-byte key is found by chance in most blobs
+        assert resp["Plaintext"] not in resp["CiphertextBlob"]
     dec = kms.decrypt(CiphertextBlob=resp["CiphertextBlob"])
     assert dec["Plaintext"] == resp["Plaintext"] and dec["KeyId"] == key["Arn"]
 

@@ -103,8 +103,7 @@ pub async fn open(
                 config.seal.kind()
             )));
         }
-        drop(store);
-        let (dir, initialized) = initialize(config, None, now).await?;
+        let (dir, initialized) = initialize_store(config, store, None, now).await?;
         return Ok((dir, Some(initialized)));
     };
     let record = SealRecord::from_json(&record).map_err(startup)?;
@@ -154,20 +153,37 @@ pub fn configured_sealer(config: &Config) -> Result<Option<Sealer>, ServerError>
     }
 }
 
-/// Initialises a new data directory: account id, root key sealed as
-/// configured, and the administrator's access key.
+/// Initialises a new data directory (`tresor operator init`): account id,
+/// root key sealed as configured, and the administrator's access key. A
+/// directory that exists and is not empty is refused untouched.
 pub async fn initialize(
     config: &Config,
     shamir: Option<ShamirOptions>,
     now: i64,
 ) -> Result<(DataDir, Initialized), ServerError> {
-    let store = open_store(&config.data_dir, now)?;
-    if read_meta(&*store, SEAL_RECORD_KEY).await?.is_some() {
+    let dir = &config.data_dir;
+    if dir.exists()
+        && fs::read_dir(dir)
+            .map_err(|e| startup(format!("cannot read {}: {e}", dir.display())))?
+            .next()
+            .is_some()
+    {
         return Err(startup(format!(
-            "{} is already initialised",
-            config.data_dir.display()
+            "{} already exists and is not empty; `operator init` makes new data directories only",
+            dir.display()
         )));
     }
+    let store = open_store(dir, now)?;
+    initialize_store(config, store, shamir, now).await
+}
+
+/// Initialises an opened, empty store.
+async fn initialize_store(
+    config: &Config,
+    store: Arc<dyn Store>,
+    shamir: Option<ShamirOptions>,
+    now: i64,
+) -> Result<(DataDir, Initialized), ServerError> {
     let account_id = match &config.account_id {
         Some(id) if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) => id.clone(),
         Some(id) => {

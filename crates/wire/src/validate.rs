@@ -86,7 +86,9 @@ fn render(value: &Value) -> String {
 }
 
 fn violation(shape: &Shape, value: &Value, path: &str, constraint: String) -> String {
-    if shape.sensitive {
+    // Sensitive values are never echoed; nor are blobs (Coral does not
+    // print binary members either).
+    if shape.sensitive || matches!(shape.kind, ShapeKind::Blob { .. }) {
         format!("Value at '{path}' failed to satisfy constraint: {constraint}")
     } else {
         format!(

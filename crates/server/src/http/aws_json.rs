@@ -112,8 +112,18 @@ async fn dispatch(
     };
     let caller = match active.auth.authenticate(parts, body).await {
         Ok(caller) => caller,
-        Err(e) => return Handled::failed(e),
+        Err(e) => {
+            tracing::debug!(request_id, error = e.code.as_str(), "authentication failed");
+            return Handled::failed(e);
+        }
     };
+    tracing::debug!(
+        request_id,
+        access_key_id = %caller.access_key_id,
+        region = %caller.region,
+        service = caller.service.signing_name(),
+        "authenticated"
+    );
     let target = parts
         .headers
         .get("x-amz-target")

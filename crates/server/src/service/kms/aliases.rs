@@ -11,7 +11,7 @@ use tresor_wire::dto::kms::{
 use tresor_wire::{AwsError, ErrorCode};
 
 use super::paging;
-use super::resolve::{refuse_aws_managed, require_key};
+use super::resolve::require_key;
 use crate::kms::STATE_PENDING_DELETION;
 use crate::service::{Ctx, Empty, Service};
 use crate::store::KmsAliasRow;
@@ -25,9 +25,7 @@ fn check_name(name: &str) -> Result<(), AwsError> {
     if !name.starts_with("alias/") || name.len() <= "alias/".len() {
         return Err(AwsError::new(
             ErrorCode::ValidationException,
-            format!(
-                "Alias must start with the prefix \"alias/\". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html ({name})"
-            ),
+            "Alias must start with the prefix \"alias/\". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html",
         ));
     }
     if name.starts_with("alias/aws/") {
@@ -46,8 +44,23 @@ fn target(
     ctx: &Ctx,
     key_ref: &str,
 ) -> Result<crate::store::KmsKeyRow, AwsError> {
+    // "This value cannot be an alias" (CreateAlias, UpdateAlias).
+    if key_ref.starts_with("alias/") || key_ref.contains(":alias/") {
+        return Err(AwsError::new(
+            ErrorCode::ValidationException,
+            "TargetKeyId must be a key id or key ARN; an alias cannot point at another alias.",
+        ));
+    }
     let key = require_key(txn, ctx, key_ref)?;
-    refuse_aws_managed(&key, "point an alias at")?;
+    if key.key_manager == crate::kms::MANAGER_AWS {
+        return Err(AwsError::new(
+            ErrorCode::UnsupportedOperationException,
+            format!(
+                "{} is an AWS managed key; aliases cannot point at it.",
+                key.arn
+            ),
+        ));
+    }
     if key.state == STATE_PENDING_DELETION {
         return Err(AwsError::new(
             ErrorCode::KMSInvalidStateException,

@@ -50,11 +50,10 @@ fn no_recipient(recipient: &Option<RecipientInfo>) -> Result<(), AwsError> {
     Ok(())
 }
 
+/// As recorded from AWS: no message at all, whatever was wrong (tampering,
+/// another key or region, a different encryption context).
 fn invalid_ciphertext() -> AwsError {
-    AwsError::new(
-        ErrorCode::InvalidCiphertextException,
-        "The ciphertext is invalid, was made by another key or region, or its encryption context does not match.",
-    )
+    AwsError::new(ErrorCode::InvalidCiphertextException, "")
 }
 
 /// `CiphertextBlob` is optional in the model only for Nitro Enclave
@@ -293,7 +292,7 @@ pub async fn generate_random(
     let Some(n) = req.number_of_bytes else {
         return Err(AwsError::new(
             ErrorCode::ValidationException,
-            "1 validation error detected: Value null at 'numberOfBytes' failed to satisfy constraint: Member must not be null",
+            "NumberOfBytes is required.",
         ));
     };
     Ok(GenerateRandomResponse {

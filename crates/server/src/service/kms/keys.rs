@@ -50,12 +50,43 @@ pub fn metadata(key: &KmsKeyRow, account_id: &str) -> KeyMetadata {
         key_spec: Some(SYMMETRIC_DEFAULT.into()),
         encryption_algorithms: Some(vec![SYMMETRIC_DEFAULT.into()]),
         multi_region: Some(false),
-        pending_deletion_window_in_days: key
-            .pending_window_days
-            .filter(|_| pending)
-            .map(|d| d as i32),
+        // PendingDeletionWindowInDays is reported for multi-Region keys only.
         ..Default::default()
     }
+}
+
+/// The key usages AWS allows for a key spec.
+fn usages_for(spec: &str) -> &'static [&'static str] {
+    match spec {
+        SYMMETRIC_DEFAULT => &[ENCRYPT_DECRYPT],
+        s if s.starts_with("RSA_") => &[ENCRYPT_DECRYPT, "SIGN_VERIFY"],
+        s if s.starts_with("ECC_NIST_P") => &["SIGN_VERIFY", "KEY_AGREEMENT"],
+        s if s.starts_with("HMAC_") => &["GENERATE_VERIFY_MAC"],
+        "SM2" => &[ENCRYPT_DECRYPT, "SIGN_VERIFY", "KEY_AGREEMENT"],
+        _ => &["SIGN_VERIFY"],
+    }
+}
+
+/// AWS's own rules for KeySpec and KeyUsage together: a combination AWS
+/// rejects is a ValidationException here too, not merely "unsupported".
+fn check_spec_and_usage(spec: Option<&str>, usage: Option<&str>) -> Result<(), AwsError> {
+    let spec_name = spec.unwrap_or(SYMMETRIC_DEFAULT);
+    let Some(usage) = usage else {
+        if spec_name != SYMMETRIC_DEFAULT {
+            return Err(AwsError::new(
+                ErrorCode::ValidationException,
+                "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.",
+            ));
+        }
+        return Ok(());
+    };
+    if !usages_for(spec_name).contains(&usage) {
+        return Err(AwsError::new(
+            ErrorCode::ValidationException,
+            format!("KeyUsage {usage} is not compatible with KeySpec {spec_name}."),
+        ));
+    }
+    Ok(())
 }
 
 pub async fn create_key(
@@ -63,6 +94,12 @@ pub async fn create_key(
     ctx: &Ctx,
     req: CreateKeyRequest,
 ) -> Result<CreateKeyResponse, AwsError> {
+    check_spec_and_usage(
+        req.key_spec
+            .as_deref()
+            .or(req.customer_master_key_spec.as_deref()),
+        req.key_usage.as_deref(),
+    )?;
     for (what, value, allowed) in [
         ("KeyUsage", &req.key_usage, ENCRYPT_DECRYPT),
         ("KeySpec", &req.key_spec, SYMMETRIC_DEFAULT),
@@ -167,7 +204,7 @@ async fn change_key(
     let now = svc.now();
     svc.write(move |_, txn| {
         let mut key = require_key(txn, &ctx, &key_ref)?;
-        refuse_aws_managed(&key, action)?;
+        refuse_aws_managed(&key, &ctx, action)?;
         change(&mut key, now)?;
         txn.update_kms_key(&key)?;
         Ok(key)
@@ -187,7 +224,7 @@ pub async fn enable_key(
     ctx: &Ctx,
     req: EnableKeyRequest,
 ) -> Result<Empty, AwsError> {
-    change_key(svc, ctx, req.key_id, "enable", |key, _| {
+    change_key(svc, ctx, req.key_id, "EnableKey", |key, _| {
         if key.state == STATE_PENDING_DELETION {
             return Err(pending_deletion(key));
         }
@@ -203,7 +240,7 @@ pub async fn disable_key(
     ctx: &Ctx,
     req: DisableKeyRequest,
 ) -> Result<Empty, AwsError> {
-    change_key(svc, ctx, req.key_id, "disable", |key, _| {
+    change_key(svc, ctx, req.key_id, "DisableKey", |key, _| {
         if key.state == STATE_PENDING_DELETION {
             return Err(pending_deletion(key));
         }
@@ -221,24 +258,17 @@ pub async fn schedule_key_deletion(
 ) -> Result<ScheduleKeyDeletionResponse, AwsError> {
     let days = req.pending_window_in_days.unwrap_or(30);
     if !(7..=30).contains(&days) {
-        let bound = if days < 7 {
-            "greater than or equal to 7"
-        } else {
-            "less than or equal to 30"
-        };
+        // As recorded from AWS.
         return Err(AwsError::new(
             ErrorCode::ValidationException,
-            format!(
-                "1 validation error detected: Value '{days}' at 'pendingWindowInDays' failed to satisfy \
-                 constraint: Member must have value {bound}"
-            ),
+            "PendingWindowInDays must be between 7 and 30",
         ));
     }
     let key = change_key(
         svc,
         ctx,
         req.key_id,
-        "schedule the deletion of",
+        "ScheduleKeyDeletion",
         move |key, now| {
             if key.state == STATE_PENDING_DELETION {
                 return Err(pending_deletion(key));
@@ -263,7 +293,7 @@ pub async fn cancel_key_deletion(
     ctx: &Ctx,
     req: CancelKeyDeletionRequest,
 ) -> Result<CancelKeyDeletionResponse, AwsError> {
-    let key = change_key(svc, ctx, req.key_id, "cancel the deletion of", |key, _| {
+    let key = change_key(svc, ctx, req.key_id, "CancelKeyDeletion", |key, _| {
         if key.state != STATE_PENDING_DELETION {
             return Err(AwsError::new(
                 ErrorCode::KMSInvalidStateException,
@@ -291,8 +321,9 @@ pub async fn update_key_description(
         svc,
         ctx,
         req.key_id,
-        "change the description of",
+        "UpdateKeyDescription",
         move |key, _| {
+            super::resolve::refuse_pending_deletion(key)?;
             key.description = req.description;
             Ok(())
         },

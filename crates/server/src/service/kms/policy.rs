@@ -83,7 +83,7 @@ pub async fn put_key_policy(
     let ctx = ctx.clone();
     svc.write(move |_, txn| {
         let mut key = require_key(txn, &ctx, &req.key_id)?;
-        refuse_aws_managed(&key, "change the key policy of")?;
+        refuse_aws_managed(&key, &ctx, "PutKeyPolicy")?;
         key.policy = policy;
         txn.update_kms_key(&key)?;
         Ok(Empty {})

@@ -108,14 +108,32 @@ pub fn default_key(
     Ok(key)
 }
 
+/// A key id as KMS writes them: a hyphenated UUID.
+fn is_key_id(id: &str) -> bool {
+    id.len() == 36 && uuid::Uuid::try_parse(id).is_ok() && id.as_bytes()[8] == b'-'
+}
+
+/// The region of an ARN naming a key or alias outside the caller's region.
+fn foreign_region<'a>(ctx: &Ctx, key_ref: &'a str) -> Option<&'a str> {
+    let rest = key_ref.strip_prefix("arn:aws:kms:")?;
+    let (region, _) = rest.split_once(':')?;
+    (region != ctx.region).then_some(region)
+}
+
 /// KMS's NotFoundException for a `KeyId`, worded as AWS words it.
 pub fn not_found(ctx: &Ctx, key_ref: &str) -> AwsError {
+    if let Some(region) = foreign_region(ctx, key_ref) {
+        return AwsError::new(
+            ErrorCode::NotFoundException,
+            format!("Invalid arn {region}"),
+        );
+    }
     let message = match parse_ref(ctx, key_ref) {
         Some(KeyRef::Alias(name)) => format!(
             "Alias arn:aws:kms:{}:{}:{name} is not found.",
             ctx.region, ctx.account_id
         ),
-        Some(KeyRef::Id(id)) if uuid::Uuid::parse_str(id).is_ok() => format!(
+        Some(KeyRef::Id(id)) if is_key_id(id) => format!(
             "Key 'arn:aws:kms:{}:{}:key/{id}' does not exist",
             ctx.region, ctx.account_id
         ),
@@ -145,13 +163,28 @@ pub fn kms_error(e: KmsError, ctx: &Ctx) -> AwsError {
     }
 }
 
-/// AWS managed keys are used by the services that own them; their
-/// configuration cannot be changed.
-pub fn refuse_aws_managed(key: &KmsKeyRow, action: &str) -> Result<(), AwsError> {
+/// AWS managed keys are used by the services that own them; their key
+/// policy lets no one change them. Refused as AWS refuses it: access denied.
+pub fn refuse_aws_managed(key: &KmsKeyRow, ctx: &Ctx, action: &str) -> Result<(), AwsError> {
     if key.key_manager == MANAGER_AWS {
         return Err(AwsError::new(
-            ErrorCode::UnsupportedOperationException,
-            format!("{} is an AWS managed key. You cannot {action} it.", key.arn),
+            ErrorCode::AccessDeniedException,
+            format!(
+                "User: {} is not authorized to perform: kms:{action} on resource: {} because no \
+                 resource-based policy allows the kms:{action} action",
+                ctx.principal_arn, key.arn
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A key scheduled for deletion can be described but not changed.
+pub fn refuse_pending_deletion(key: &KmsKeyRow) -> Result<(), AwsError> {
+    if key.state == crate::kms::STATE_PENDING_DELETION {
+        return Err(AwsError::new(
+            ErrorCode::KMSInvalidStateException,
+            format!("{} is pending deletion.", key.arn),
         ));
     }
     Ok(())

@@ -44,7 +44,7 @@ pub async fn enable_key_rotation(
     let now = svc.now();
     svc.write(move |_, txn| {
         let mut key = require_key(txn, &ctx, &req.key_id)?;
-        refuse_aws_managed(&key, "change the rotation of")?;
+        refuse_aws_managed(&key, &ctx, "EnableKeyRotation")?;
         require_enabled(&key)?;
         key.rotation_period_days = Some(period);
         key.next_rotation = Some(now + period * DAY_MS);
@@ -62,7 +62,7 @@ pub async fn disable_key_rotation(
     let ctx = ctx.clone();
     svc.write(move |_, txn| {
         let mut key = require_key(txn, &ctx, &req.key_id)?;
-        refuse_aws_managed(&key, "change the rotation of")?;
+        refuse_aws_managed(&key, &ctx, "DisableKeyRotation")?;
         require_enabled(&key)?;
         key.rotation_period_days = None;
         key.next_rotation = None;
@@ -80,12 +80,6 @@ pub async fn get_key_rotation_status(
     let ctx = ctx.clone();
     svc.read(move |_, txn| {
         let key = require_key(txn, &ctx, &req.key_id)?;
-        if key.state == STATE_PENDING_DELETION {
-            return Err(AwsError::new(
-                ErrorCode::KMSInvalidStateException,
-                format!("{} is pending deletion.", key.arn),
-            ));
-        }
         Ok(GetKeyRotationStatusResponse {
             key_rotation_enabled: Some(key.rotation_period_days.is_some()),
             key_id: Some(key.arn.clone()),
@@ -106,7 +100,7 @@ pub async fn rotate_key_on_demand(
     let now = svc.now();
     svc.write(move |svc, txn| {
         let key = require_key(txn, &ctx, &req.key_id)?;
-        refuse_aws_managed(&key, "rotate")?;
+        refuse_aws_managed(&key, &ctx, "RotateKeyOnDemand")?;
         require_enabled(&key)?;
         svc.keyring
             .rotate(txn, &key, "ON_DEMAND", now)

@@ -11,7 +11,7 @@ use tresor_wire::dto::kms::{
 use tresor_wire::{AwsError, ErrorCode};
 
 use super::paging;
-use super::resolve::{refuse_aws_managed, require_key};
+use super::resolve::{refuse_aws_managed, refuse_pending_deletion, require_key};
 use crate::service::{Ctx, Empty, Service};
 
 const MAX_TAGS: usize = 50;
@@ -26,7 +26,8 @@ pub fn validate(tags: &[Tag]) -> Result<Vec<(String, String)>, AwsError> {
     for tag in tags {
         if tag.tag_key.to_ascii_lowercase().starts_with("aws:") {
             return Err(tag_error(
-                "Tag keys beginning with 'aws:' are reserved for AWS use.",
+                                // As recorded from AWS.
+                "Tags beginning with aws: are reserved",
             ));
         }
         if pairs.iter().any(|(k, _)| *k == tag.tag_key) {
@@ -51,7 +52,8 @@ pub async fn tag_resource(
     let ctx = ctx.clone();
     svc.write(move |_, txn| {
         let mut key = require_key(txn, &ctx, &req.key_id)?;
-        refuse_aws_managed(&key, "tag")?;
+        refuse_aws_managed(&key, &ctx, "TagResource")?;
+        refuse_pending_deletion(&key)?;
         for (k, v) in new {
             match key.tags.iter_mut().find(|(existing, _)| *existing == k) {
                 Some(slot) => slot.1 = v,
@@ -77,7 +79,8 @@ pub async fn untag_resource(
     let ctx = ctx.clone();
     svc.write(move |_, txn| {
         let mut key = require_key(txn, &ctx, &req.key_id)?;
-        refuse_aws_managed(&key, "untag")?;
+        refuse_aws_managed(&key, &ctx, "UntagResource")?;
+        refuse_pending_deletion(&key)?;
         key.tags.retain(|(k, _)| !req.tag_keys.contains(k));
         txn.update_kms_key(&key)?;
         Ok(Empty {})

@@ -27,10 +27,36 @@ pub use schema::latest_version as latest_schema_version;
 /// Jobs committed together at most.
 const MAX_BATCH: usize = 128;
 
-/// The SQLite store. Dropping it stops its threads after queued jobs ran.
+/// The SQLite store. Dropping it stops its threads after queued jobs ran
+/// and waits for them to close the database (so the WAL is checkpointed
+/// and removed before the process goes on).
 pub struct SqliteStore {
-    writes: Mutex<Sender<WriteJob>>,
-    reads: Mutex<Sender<ReadJob>>,
+    writes: Option<Mutex<Sender<WriteJob>>>,
+    reads: Option<Mutex<Sender<ReadJob>>>,
+    threads: Vec<thread::JoinHandle<()>>,
+}
+
+impl Drop for SqliteStore {
+        fn drop(&mut self) {
+        // Closing a channel ends its loops. Readers go first: the last
+        // connection to close checkpoints and removes the WAL, and only the
+        // writer's (read-write) connection can.
+        let me = thread::current().id();
+        let mut threads: Vec<_> = self.threads.drain(..).collect();
+        let writer = threads.remove(0);
+        self.reads.take();
+        for handle in threads {
+            // The last reference may be dropped by a job on one of our own
+            // threads: that thread cannot wait for itself.
+            if handle.thread().id() != me {
+                let _ = handle.join();
+            }
+        }
+        self.writes.take();
+        if writer.thread().id() != me {
+            let _ = writer.join();
+        }
+    }
 }
 
 impl SqliteStore {
@@ -40,24 +66,29 @@ impl SqliteStore {
         schema::migrate(&mut writer, now_ms)?;
 
         let (write_tx, write_rx) = mpsc::channel::<WriteJob>();
-        thread::Builder::new()
-            .name("tresor-sqlite-writer".into())
-            .spawn(move || writer_loop(writer, write_rx))
-            .map_err(|e| StoreError(format!("cannot start the writer thread: {e}")))?;
+        let mut threads = vec![
+            thread::Builder::new()
+                .name("tresor-sqlite-writer".into())
+                .spawn(move || writer_loop(writer, write_rx))
+                .map_err(|e| StoreError(format!("cannot start the writer thread: {e}")))?,
+        ];
 
         let (read_tx, read_rx) = mpsc::channel::<ReadJob>();
         let read_rx = Arc::new(Mutex::new(read_rx));
         for i in 0..readers.max(1) {
             let conn = connect(path, true)?;
             let rx = Arc::clone(&read_rx);
-            thread::Builder::new()
-                .name(format!("tresor-sqlite-reader-{i}"))
-                .spawn(move || reader_loop(conn, rx))
-                .map_err(|e| StoreError(format!("cannot start a reader thread: {e}")))?;
+            threads.push(
+                thread::Builder::new()
+                    .name(format!("tresor-sqlite-reader-{i}"))
+                    .spawn(move || reader_loop(conn, rx))
+                    .map_err(|e| StoreError(format!("cannot start a reader thread: {e}")))?,
+            );
         }
         Ok(SqliteStore {
-            writes: Mutex::new(write_tx),
-            reads: Mutex::new(read_tx),
+            writes: Some(Mutex::new(write_tx)),
+            reads: Some(Mutex::new(read_tx)),
+            threads,
         })
     }
 }
@@ -95,17 +126,17 @@ fn connect(path: &Path, read_only: bool) -> StoreResult<Connection> {
 
 impl Store for SqliteStore {
     fn submit_write(&self, job: WriteJob) {
-        let sender = self.writes.lock().unwrap_or_else(|p| p.into_inner());
-        if let Err(mpsc::SendError(job)) = sender.send(job) {
-            // The writer is gone: run the job against nothing so that its
-            // caller hears an error rather than waiting for ever.
-            drop(job);
+        // If the writer is gone the job is dropped, and with it its
+        // caller's channel: the caller hears an error, never waits forever.
+        if let Some(writes) = &self.writes {
+            let _ = writes.lock().unwrap_or_else(|p| p.into_inner()).send(job);
         }
     }
 
     fn submit_read(&self, job: ReadJob) {
-        let sender = self.reads.lock().unwrap_or_else(|p| p.into_inner());
-        let _ = sender.send(job);
+        if let Some(reads) = &self.reads {
+            let _ = reads.lock().unwrap_or_else(|p| p.into_inner()).send(job);
+        }
     }
 }
 
