@@ -25,7 +25,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the Tresor server.
-    Server(server_cmd::ServerArgs),
+    Server(Box<server_cmd::ServerArgs>),
     /// Initialise, unseal and seal a server, and maintain its keys.
     #[command(subcommand)]
     Operator(operator_cmd::OperatorCommand),
@@ -41,7 +41,7 @@ fn main() {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Server(args) => server_cmd::run(args),
+        Command::Server(args) => server_cmd::run(*args),
         Command::Operator(command) => {
             harden::harden_process();
             operator_cmd::run(command)

@@ -26,7 +26,7 @@ pub fn validate(tags: &[Tag]) -> Result<Vec<(String, String)>, AwsError> {
     for tag in tags {
         if tag.tag_key.to_ascii_lowercase().starts_with("aws:") {
             return Err(tag_error(
-                                // As recorded from AWS.
+                // As recorded from AWS.
                 "Tags beginning with aws: are reserved",
             ));
         }

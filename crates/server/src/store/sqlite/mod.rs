@@ -37,7 +37,7 @@ pub struct SqliteStore {
 }
 
 impl Drop for SqliteStore {
-        fn drop(&mut self) {
+    fn drop(&mut self) {
         // Closing a channel ends its loops. Readers go first: the last
         // connection to close checkpoints and removes the WAL, and only the
         // writer's (read-write) connection can.
