@@ -22,10 +22,12 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once at start: the size of the variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Run the Tresor server.
-    Server(Box<server_cmd::ServerArgs>),
+    Server(server_cmd::ServerArgs),
     /// Initialise, unseal and seal a server, and maintain its keys.
     #[command(subcommand)]
     Operator(operator_cmd::OperatorCommand),
@@ -41,7 +43,7 @@ fn main() {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Server(args) => server_cmd::run(*args),
+        Command::Server(args) => server_cmd::run(args),
         Command::Operator(command) => {
             harden::harden_process();
             operator_cmd::run(command)
