@@ -25,7 +25,8 @@ def cli_command():
 def aws(endpoint, tmp_path_factory):
     home = tmp_path_factory.mktemp("cli-home")
 
-    def run(*args, region=h.DEFAULT_REGION, endpoint_flag=True, check=True, output="json"):
+    def run(*args, region=h.DEFAULT_REGION, endpoint_flag=True, check=True, output="json",
+            service="secretsmanager"):
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": str(home),
@@ -44,7 +45,7 @@ def aws(endpoint, tmp_path_factory):
         for var in ("PYTHONPATH", "VIRTUAL_ENV", "PYENV_VERSION", "PYENV_ROOT"):
             if var in os.environ:
                 env[var] = os.environ[var]
-        cmd = cli_command() + ["secretsmanager", *args, "--output", output]
+        cmd = cli_command() + [service, *args, "--output", output]
         if endpoint_flag:
             cmd += ["--endpoint-url", endpoint.url]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, cwd=home)
@@ -170,3 +171,37 @@ def test_resource_policy_from_file(aws, sm, secret, account_id, tmp_path):
     assert json.loads(got["ResourcePolicy"]) == policy
     _, validated, _ = aws("validate-resource-policy", "--resource-policy", f"file://{path}")
     assert validated["PolicyValidationPassed"] is True
+
+
+def test_kms_through_the_cli(aws, tmp_path):
+    def kms(*args, output="json"):
+        return aws(*args, service="kms", output=output)[1]
+
+    # Issue acceptance: `aws kms create-key`, encrypt/decrypt, aliases and
+    # rotation work against Tresor as against AWS.
+    key = kms("create-key", "--description", "cli")["KeyMetadata"]
+    assert key["KeySpec"] == "SYMMETRIC_DEFAULT" and key["KeyState"] == "Enabled"
+    alias = h.unique_alias("cli")
+    kms("create-alias", "--alias-name", alias, "--target-key-id", key["KeyId"], output="text")
+    plaintext = tmp_path / "plain.bin"
+    plaintext.write_bytes(b"secret bytes \x00\x01\x02")
+    encrypted = kms("encrypt", "--key-id", alias, "--plaintext", f"fileb://{plaintext}",
+                    "--encryption-context", "purpose=cli")
+    assert encrypted["KeyId"] == key["Arn"]
+    blob = tmp_path / "blob.bin"
+    blob.write_bytes(base64.b64decode(encrypted["CiphertextBlob"]))
+    decrypted = kms("decrypt", "--ciphertext-blob", f"fileb://{blob}",
+                    "--encryption-context", "purpose=cli")
+    assert base64.b64decode(decrypted["Plaintext"]) == plaintext.read_bytes()
+
+    kms("enable-key-rotation", "--key-id", key["KeyId"], output="text")
+    assert kms("get-key-rotation-status", "--key-id", key["KeyId"])["KeyRotationEnabled"] is True
+    kms("rotate-key-on-demand", "--key-id", key["KeyId"])
+    rotations = kms("list-key-rotations", "--key-id", key["KeyId"])["Rotations"]
+    assert [r["RotationType"] for r in rotations] == ["ON_DEMAND"]
+    # The ciphertext made before the rotation still decrypts.
+    again = kms("decrypt", "--ciphertext-blob", f"fileb://{blob}",
+                "--encryption-context", "purpose=cli")
+    assert base64.b64decode(again["Plaintext"]) == plaintext.read_bytes()
+    aliases = kms("list-aliases", "--key-id", key["KeyId"])["Aliases"]
+    assert [a["AliasName"] for a in aliases] == [alias]
