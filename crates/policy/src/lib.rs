@@ -1,5 +1,5 @@
 //! The IAM policy language, as a pure library: parse and validate policy
-//! documents (evaluation comes later, on these same types).
+//! documents, and evaluate them against a request.
 //!
 //! `parse` turns JSON text into a `PolicyDocument` or a `PolicyError`, which
 //! Secrets Manager reports as `MalformedPolicyDocumentException`. Validation
@@ -12,19 +12,34 @@
 //! `PolicyDocument::check_resource_policy`, then (for `BlockPublicPolicy`
 //! and ValidateResourcePolicy) `PolicyDocument::grants_public_access`.
 //!
+//! To decide a request, the server builds a `RequestContext` (action, the
+//! canonical resource ARN, the caller as a `CallerPrincipal`, condition
+//! keys) and asks each document: `PolicyDocument::evaluate_identity` for
+//! identity policies, `PolicyDocument::evaluate_resource` for secret
+//! policies, key policies and trust policies. Each answers a `PolicyResult`
+//! (`ExplicitDeny`, `Allow`, `AllowByAccount`, `NotApplicable`);
+//! `PolicyResult::combine` merges documents of one kind and `decide` merges
+//! identity with resource results (I2). For repeated evaluation,
+//! `CompiledPolicy` / `PolicySet` do the per-document work once. The exact
+//! semantics — wildcards, ARN segments, every condition operator, policy
+//! variables, `NotPrincipal` — are documented on the `eval` modules and
+//! follow security.md §7 (I1–I20).
+//!
 //! No I/O, no async, no dependency on the wire crate: this crate can be
 //! fuzzed alone and reused by the CLI and the agent.
 //!
 //! Files, one job each: `document` (top level, `parse`), `statement`,
 //! `principal`, `action`, `resource`, `condition`, `operator` (condition
 //! operator names), `values` and `date` (typed condition values), `public`
-//! (the public-access rule), `json` (strict JSON), `error`.
+//! (the public-access rule), `json` (strict JSON), `error`; `eval/` holds
+//! evaluation (see its module docs).
 
 mod action;
 mod condition;
 mod date;
 mod document;
 mod error;
+mod eval;
 mod json;
 mod operator;
 mod principal;
@@ -38,6 +53,10 @@ pub use condition::Condition;
 pub use date::Timestamp;
 pub use document::{MAX_POLICY_CHARS, PolicyDocument, Version, parse};
 pub use error::PolicyError;
+pub use eval::{
+    CallerPrincipal, Combination, CompiledPolicy, ContextKeys, ContextValue, Decision,
+    PolicyResult, PolicySet, RequestContext, decide,
+};
 pub use operator::{ConditionOperator, OperatorKind, SetQualifier, ValueType};
 pub use principal::{Principal, PrincipalKind, PrincipalSet, PrincipalSpec};
 pub use resource::{ResourcePattern, ResourceSpec};
