@@ -1,5 +1,6 @@
 //! The policy document as a whole: size limit, top-level members, `Version`,
-//! the `Statement` list and what holds across statements (unique `Sid`s).
+//! the `Statement` list, and what holds across statements (unique `Sid`s,
+//! checked where a kind of policy requires it).
 //!
 //! Owns `parse`, the entry point from text to a validated `PolicyDocument`,
 //! and the checks that depend on where a policy is attached
@@ -122,26 +123,32 @@ fn parse_statements(value: Option<&Json>, version: Version) -> Result<Vec<Statem
             )));
         }
     };
-    let mut sids = HashSet::new();
     let mut statements = Vec::with_capacity(items.len());
     for (i, item) in items.into_iter().enumerate() {
         let place = format!("Statement {}", i + 1);
-        let statement = statement::parse(item, version).map_err(|e| e.at(&place))?;
-        if let Some(sid) = &statement.sid
-            && !sids.insert(sid.clone())
-        {
-            return Err(PolicyError::new(format!(
-                "Sid {} is used by another statement",
-                quote(sid)
-            ))
-            .at(&place));
-        }
-        statements.push(statement);
+        statements.push(statement::parse(item, version).map_err(|e| e.at(&place))?);
     }
     Ok(statements)
 }
 
 impl PolicyDocument {
+    /// IAM and Secrets Manager want each `Sid` used once per document.
+    pub fn check_unique_sids(&self) -> Result<(), PolicyError> {
+        let mut sids = HashSet::new();
+        for (i, statement) in self.statements.iter().enumerate() {
+            if let Some(sid) = &statement.sid
+                && !sids.insert(sid.as_str())
+            {
+                return Err(PolicyError::new(format!(
+                    "Sid {} is used by another statement",
+                    quote(sid)
+                ))
+                .at(&format!("Statement {}", i + 1)));
+            }
+        }
+        Ok(())
+    }
+
     /// Checks what a resource policy (one attached to a secret) needs beyond
     /// the grammar: every statement names a `Principal` or `NotPrincipal`
     /// and a `Resource` or `NotResource` (IAM grammar notes: "The
@@ -149,6 +156,7 @@ impl PolicyDocument {
     /// IAM identity policies: "basic alphanumeric characters (A-Z,a-z,0-9)
     /// are the only allowed characters in the Sid value".
     pub fn check_identity_policy(&self) -> Result<(), PolicyError> {
+        self.check_unique_sids()?;
         for (i, statement) in self.statements.iter().enumerate() {
             if let Some(sid) = &statement.sid
                 && !sid.bytes().all(|b| b.is_ascii_alphanumeric())
@@ -164,6 +172,13 @@ impl PolicyDocument {
     }
 
     pub fn check_resource_policy(&self) -> Result<(), PolicyError> {
+        self.check_unique_sids()?;
+        self.check_key_policy()
+    }
+
+    /// A KMS key policy: a resource policy whose `Sid`s need not be unique
+    /// (AWS's own managed-key policies repeat one).
+    pub fn check_key_policy(&self) -> Result<(), PolicyError> {
         for (i, statement) in self.statements.iter().enumerate() {
             let place = format!("Statement {}", i + 1);
             if statement.principal.is_none() {

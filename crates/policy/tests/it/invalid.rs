@@ -184,14 +184,23 @@ fn statement_members() {
             statement(&format!(r#"{BASE},"Sid":1"#)),
             "Sid must be a string, not a number",
         ),
-        (
-            "Sid used twice",
-            format!(
-                r#"{{"Statement":[{{{BASE},"Sid":"A"}},{{{BASE},"Sid":"B"}},{{{BASE},"Sid":"A"}}]}}"#
-            ),
-            r#"Statement 3: Sid "A" is used by another statement"#,
-        ),
     ]);
+}
+
+#[test]
+fn sids_are_unique_where_the_policy_kind_requires_it() {
+    let text = format!(
+        r#"{{"Statement":[{{{BASE},"Sid":"A"}},{{{BASE},"Sid":"B"}},{{{BASE},"Sid":"A"}}]}}"#
+    );
+    // The grammar allows it (AWS's own KMS key policies repeat a Sid) ...
+    let document = tresor_policy::parse(&text).expect("a repeated Sid parses");
+    // ... identity and secret policies do not.
+    let want = r#"Statement 3: Sid "A" is used by another statement"#;
+    assert_eq!(document.check_unique_sids().unwrap_err().to_string(), want);
+    assert_eq!(
+        document.check_identity_policy().unwrap_err().to_string(),
+        want
+    );
 }
 
 #[test]
