@@ -44,6 +44,20 @@ pub trait ReadTxn {
     fn secrets_due_for_purge(&self, now: Millis) -> StoreResult<Vec<SecretKey>>;
     fn access_key(&self, access_key_id: &str) -> StoreResult<Option<AccessKeyRow>>;
     fn access_keys(&self) -> StoreResult<Vec<AccessKeyRow>>;
+    fn iam_entity(&self, kind: &str, name_key: &str) -> StoreResult<Option<IamEntityRow>>;
+    fn iam_entity_by_id(&self, id: &str) -> StoreResult<Option<IamEntityRow>>;
+    fn iam_entity_by_arn(&self, arn: &str) -> StoreResult<Option<IamEntityRow>>;
+    /// Every entity of a kind, by name.
+    fn iam_entities(&self, kind: &str) -> StoreResult<Vec<IamEntityRow>>;
+    /// The documents an entity owns, by name.
+    fn iam_documents(&self, owner: &str) -> StoreResult<Vec<IamDocumentRow>>;
+    /// `to` ids linked from `from` by `kind`.
+    fn iam_links_from(&self, kind: &str, from: &str) -> StoreResult<Vec<String>>;
+    /// `from` ids linked to `to` by `kind`.
+    fn iam_links_to(&self, kind: &str, to: &str) -> StoreResult<Vec<String>>;
+    fn sts_session(&self, access_key_id: &str) -> StoreResult<Option<StsSessionRow>>;
+    /// Every unexpired-or-not session (for re-wrapping under a new root).
+    fn sts_sessions(&self) -> StoreResult<Vec<StsSessionRow>>;
     fn kms_key(&self, key_id: &str) -> StoreResult<Option<KmsKeyRow>>;
     /// A region's keys, oldest first.
     fn kms_keys(&self, region: &str) -> StoreResult<Vec<KmsKeyRow>>;
@@ -106,6 +120,20 @@ pub trait WriteTxn: ReadTxn {
         wrapped_key: &[u8],
     ) -> StoreResult<()>;
     fn update_access_key(&mut self, row: &AccessKeyRow) -> StoreResult<()>;
+    fn delete_access_key(&mut self, access_key_id: &str) -> StoreResult<()>;
+    /// Creates or replaces an entity (by id).
+    fn put_iam_entity(&mut self, row: &IamEntityRow) -> StoreResult<()>;
+    /// Deletes an entity with its documents and links.
+    fn delete_iam_entity(&mut self, id: &str) -> StoreResult<()>;
+    /// Creates or replaces a document (by owner and name).
+    fn put_iam_document(&mut self, row: &IamDocumentRow) -> StoreResult<()>;
+    fn delete_iam_document(&mut self, owner: &str, name: &str) -> StoreResult<()>;
+    fn link_iam(&mut self, kind: &str, from: &str, to: &str) -> StoreResult<()>;
+    fn unlink_iam(&mut self, kind: &str, from: &str, to: &str) -> StoreResult<()>;
+    /// Creates or replaces a session (by access key id).
+    fn put_sts_session(&mut self, row: &StsSessionRow) -> StoreResult<()>;
+    /// Forgets sessions that expired before `now`; returns how many.
+    fn delete_sts_sessions_before(&mut self, now: Millis) -> StoreResult<usize>;
     fn insert_kms_key(&mut self, row: &KmsKeyRow) -> StoreResult<()>;
     fn update_kms_key(&mut self, row: &KmsKeyRow) -> StoreResult<()>;
     /// Deletes a key with its material and aliases.

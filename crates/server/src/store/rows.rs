@@ -183,6 +183,53 @@ pub struct AccessKeyRow {
     pub wrapped_secret: Vec<u8>,
     pub created: Millis,
     pub active: bool,
+    /// The IAM user that owns it; `None` for the account root.
+    pub user_id: Option<String>,
+}
+
+/// An IAM user, group, role or managed policy. The body is the service's
+/// JSON; the store only keeps it and indexes kind, name and ARN.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IamEntityRow {
+    pub id: String,
+    /// `user`, `group`, `role` or `policy`.
+    pub kind: String,
+    /// The name, lowercased (IAM names are unique without regard to case).
+    pub name_key: String,
+    pub arn: String,
+    pub body: String,
+}
+
+/// A policy document owned by an IAM entity: an inline policy (by name) or
+/// a managed policy's version (by version id).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IamDocumentRow {
+    pub owner: String,
+    pub name: String,
+    pub document: String,
+    pub created: Millis,
+}
+
+/// Temporary credentials issued by STS.
+#[derive(Clone, PartialEq)]
+pub struct StsSessionRow {
+    pub access_key_id: String,
+    pub wrapped_secret: Vec<u8>,
+    /// SHA-256 of the session token.
+    pub token_hash: Vec<u8>,
+    /// The session as the service's JSON.
+    pub principal: String,
+    pub expires: Millis,
+    pub created: Millis,
+}
+
+impl std::fmt::Debug for StsSessionRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StsSessionRow")
+            .field("access_key_id", &self.access_key_id)
+            .field("expires", &self.expires)
+            .finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for AccessKeyRow {

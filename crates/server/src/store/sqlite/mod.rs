@@ -7,6 +7,7 @@
 //! pool of reader threads serves reads from committed state.
 
 mod codec;
+mod iam_sql;
 mod kms_sql;
 mod schema;
 mod txn;

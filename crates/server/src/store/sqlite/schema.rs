@@ -14,10 +14,11 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "secrets, versions, stages, keys",
-    sql: r#"
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "secrets, versions, stages, keys",
+        sql: r#"
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -116,7 +117,61 @@ CREATE TABLE access_keys (
     active         INTEGER NOT NULL
 );
 "#,
-}];
+    },
+    Migration {
+        version: 2,
+        name: "IAM identities, policies and STS sessions",
+        sql: r#"
+-- IAM is global: no region column. Users, groups, roles and managed
+-- policies are entities; their attributes are a JSON body the service owns.
+-- Names are unique per kind without regard to case, as in IAM.
+CREATE TABLE iam_entities (
+    id       TEXT PRIMARY KEY,
+    kind     TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    arn      TEXT NOT NULL UNIQUE,
+    body     TEXT NOT NULL,
+    UNIQUE (kind, name_key)
+);
+
+-- Policy documents owned by an entity: inline policies (by name) and the
+-- versions of a managed policy (by version id).
+CREATE TABLE iam_documents (
+    owner      TEXT NOT NULL REFERENCES iam_entities (id) ON DELETE CASCADE,
+    name       TEXT NOT NULL,
+    document   TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    PRIMARY KEY (owner, name)
+);
+
+-- Relations: `member` (group -> user) and `attached` (user, group or
+-- role -> managed policy).
+CREATE TABLE iam_links (
+    kind    TEXT NOT NULL,
+    from_id TEXT NOT NULL REFERENCES iam_entities (id) ON DELETE CASCADE,
+    to_id   TEXT NOT NULL REFERENCES iam_entities (id) ON DELETE CASCADE,
+    PRIMARY KEY (kind, from_id, to_id)
+);
+CREATE INDEX iam_links_to ON iam_links (kind, to_id);
+
+-- Temporary credentials issued by STS. The session token is kept only as
+-- a hash; the secret key is wrapped under the root key like any other.
+-- `principal` is the session as JSON (role, session name, policy, tags).
+CREATE TABLE sts_sessions (
+    access_key_id  TEXT PRIMARY KEY,
+    wrapped_secret BLOB NOT NULL,
+    token_hash     BLOB NOT NULL,
+    principal      TEXT NOT NULL,
+    expires_ms     INTEGER NOT NULL,
+    created_ms     INTEGER NOT NULL
+);
+CREATE INDEX sts_sessions_expiry ON sts_sessions (expires_ms);
+
+-- Which IAM user owns an access key (NULL: the account root).
+ALTER TABLE access_keys ADD COLUMN user_id TEXT;
+"#,
+    },
+];
 
 /// The newest schema version this build knows.
 pub fn latest_version() -> i64 {

@@ -7,7 +7,7 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::codec::{err, from_json, from_json_str, opt_json, to_json};
-use super::kms_sql;
+use super::{iam_sql, kms_sql};
 use crate::store::*;
 
 pub struct SqliteTxn<'c> {
@@ -236,28 +236,47 @@ impl ReadTxn for SqliteTxn<'_> {
     }
 
     fn access_key(&self, access_key_id: &str) -> StoreResult<Option<AccessKeyRow>> {
-        self.conn
-            .prepare_cached(
-                "SELECT access_key_id, principal_arn, wrapped_secret, created_ms, active
-                 FROM access_keys WHERE access_key_id = ?1",
-            )
-            .map_err(err)?
-            .query_row([access_key_id], access_key)
-            .optional()
-            .map_err(err)
+        iam_sql::access_key(self.conn, access_key_id)
     }
 
     fn access_keys(&self) -> StoreResult<Vec<AccessKeyRow>> {
-        self.conn
-            .prepare_cached(
-                "SELECT access_key_id, principal_arn, wrapped_secret, created_ms, active
-                 FROM access_keys ORDER BY access_key_id",
-            )
-            .map_err(err)?
-            .query_map([], access_key)
-            .map_err(err)?
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(err)
+        iam_sql::access_keys(self.conn)
+    }
+
+    fn iam_entity(&self, kind: &str, name_key: &str) -> StoreResult<Option<IamEntityRow>> {
+        iam_sql::entity(self.conn, kind, name_key)
+    }
+
+    fn iam_entity_by_id(&self, id: &str) -> StoreResult<Option<IamEntityRow>> {
+        iam_sql::entity_by_id(self.conn, id)
+    }
+
+    fn iam_entity_by_arn(&self, arn: &str) -> StoreResult<Option<IamEntityRow>> {
+        iam_sql::entity_by_arn(self.conn, arn)
+    }
+
+    fn iam_entities(&self, kind: &str) -> StoreResult<Vec<IamEntityRow>> {
+        iam_sql::entities(self.conn, kind)
+    }
+
+    fn iam_documents(&self, owner: &str) -> StoreResult<Vec<IamDocumentRow>> {
+        iam_sql::documents(self.conn, owner)
+    }
+
+    fn iam_links_from(&self, kind: &str, from: &str) -> StoreResult<Vec<String>> {
+        iam_sql::links_from(self.conn, kind, from)
+    }
+
+    fn iam_links_to(&self, kind: &str, to: &str) -> StoreResult<Vec<String>> {
+        iam_sql::links_to(self.conn, kind, to)
+    }
+
+    fn sts_session(&self, access_key_id: &str) -> StoreResult<Option<StsSessionRow>> {
+        iam_sql::sts_session(self.conn, access_key_id)
+    }
+
+    fn sts_sessions(&self) -> StoreResult<Vec<StsSessionRow>> {
+        iam_sql::sts_sessions(self.conn)
     }
 
     fn kms_key(&self, key_id: &str) -> StoreResult<Option<KmsKeyRow>> {
@@ -330,16 +349,6 @@ impl ReadTxn for SqliteTxn<'_> {
             })
             .collect()
     }
-}
-
-fn access_key(r: &Row) -> rusqlite::Result<AccessKeyRow> {
-    Ok(AccessKeyRow {
-        access_key_id: r.get(0)?,
-        principal_arn: r.get(1)?,
-        wrapped_secret: r.get(2)?,
-        created: r.get(3)?,
-        active: r.get(4)?,
-    })
 }
 
 impl WriteTxn for SqliteTxn<'_> {
@@ -505,15 +514,7 @@ impl WriteTxn for SqliteTxn<'_> {
     }
 
     fn insert_access_key(&mut self, k: &AccessKeyRow) -> StoreResult<()> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO access_keys (access_key_id, principal_arn, wrapped_secret, created_ms, active)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .map_err(err)?
-            .execute(params![k.access_key_id, k.principal_arn, k.wrapped_secret, k.created, k.active])
-            .map_err(err)?;
-        Ok(())
+        iam_sql::insert_access_key(self.conn, k)
     }
 
     fn set_wrapped_key(
@@ -538,27 +539,43 @@ impl WriteTxn for SqliteTxn<'_> {
     }
 
     fn update_access_key(&mut self, k: &AccessKeyRow) -> StoreResult<()> {
-        let changed = self
-            .conn
-            .prepare_cached(
-                "UPDATE access_keys SET principal_arn = ?2, wrapped_secret = ?3, active = ?4
-                 WHERE access_key_id = ?1",
-            )
-            .map_err(err)?
-            .execute(params![
-                k.access_key_id,
-                k.principal_arn,
-                k.wrapped_secret,
-                k.active
-            ])
-            .map_err(err)?;
-        if changed != 1 {
-            return Err(StoreError(format!(
-                "access key {} does not exist",
-                k.access_key_id
-            )));
-        }
-        Ok(())
+        iam_sql::update_access_key(self.conn, k)
+    }
+
+    fn delete_access_key(&mut self, access_key_id: &str) -> StoreResult<()> {
+        iam_sql::delete_access_key(self.conn, access_key_id)
+    }
+
+    fn put_iam_entity(&mut self, row: &IamEntityRow) -> StoreResult<()> {
+        iam_sql::put_entity(self.conn, row)
+    }
+
+    fn delete_iam_entity(&mut self, id: &str) -> StoreResult<()> {
+        iam_sql::delete_entity(self.conn, id)
+    }
+
+    fn put_iam_document(&mut self, row: &IamDocumentRow) -> StoreResult<()> {
+        iam_sql::put_document(self.conn, row)
+    }
+
+    fn delete_iam_document(&mut self, owner: &str, name: &str) -> StoreResult<()> {
+        iam_sql::delete_document(self.conn, owner, name)
+    }
+
+    fn link_iam(&mut self, kind: &str, from: &str, to: &str) -> StoreResult<()> {
+        iam_sql::link(self.conn, kind, from, to)
+    }
+
+    fn unlink_iam(&mut self, kind: &str, from: &str, to: &str) -> StoreResult<()> {
+        iam_sql::unlink(self.conn, kind, from, to)
+    }
+
+    fn put_sts_session(&mut self, row: &StsSessionRow) -> StoreResult<()> {
+        iam_sql::put_sts_session(self.conn, row)
+    }
+
+    fn delete_sts_sessions_before(&mut self, now: Millis) -> StoreResult<usize> {
+        iam_sql::delete_sts_sessions_before(self.conn, now)
     }
 
     fn insert_kms_key(&mut self, k: &KmsKeyRow) -> StoreResult<()> {
