@@ -14,9 +14,9 @@ use std::sync::{Arc, Mutex, RwLock};
 use tresor_wire::{AwsError, ErrorCode};
 
 use crate::auth::Authenticator;
-use crate::auth::access_keys::AccessKeys;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::identity::Directory;
 use crate::init::{self, DataDir};
 use crate::kms::root_seal::{SEAL_RECORD_KEY, SealKind, SealRecord, Sealer, UnsealError};
 use crate::kms::seal::{ShareSetId, Unsealer};
@@ -28,6 +28,7 @@ use crate::store::{self, Store};
 pub struct Active {
     pub service: Service,
     pub auth: Authenticator,
+    pub directory: Arc<Directory>,
     keyring: Arc<Keyring>,
     sealer: Sealer,
 }
@@ -146,14 +147,21 @@ impl Barrier {
         )
         .await
         .map_err(|e| UnsealError::Seal(e.to_string()))?;
+        let directory = Arc::new(Directory::new(
+            Arc::clone(&self.store),
+            Arc::clone(&keyring),
+            Arc::clone(&self.clock),
+            &self.account_id,
+        ));
         let service = Service::new(
             Arc::clone(&self.store),
             Arc::clone(&keyring),
+            Arc::clone(&directory),
             Arc::clone(&self.clock),
             self.config.allowed_regions.clone(),
         );
         let auth = Authenticator::new(
-            AccessKeys::new(Arc::clone(&self.store), Arc::clone(&keyring)),
+            Arc::clone(&directory),
             Arc::clone(&self.clock),
             self.config.clock_skew.as_secs() as i64,
             self.config.allowed_regions.clone(),
@@ -161,6 +169,7 @@ impl Barrier {
         Ok(Active {
             service,
             auth,
+            directory,
             keyring,
             sealer,
         })

@@ -35,8 +35,9 @@ fn startup(e: impl std::fmt::Display) -> ServerError {
     ServerError::Startup(e.to_string())
 }
 
+/// The bootstrap administrator: the account root.
 pub fn admin_arn(account_id: &str) -> String {
-    format!("arn:aws:iam::{account_id}:user/admin")
+    crate::identity::principal::root_arn(account_id)
 }
 
 /// An opened data directory, sealed or not.
@@ -211,7 +212,14 @@ async fn initialize_store(
     store::write(&*store, move |txn| {
         txn.set_meta(SEAL_RECORD_KEY, &txn_record)?;
         txn.set_meta(META_ACCOUNT_ID, &txn_account)?;
-        access_keys::insert(txn, &txn_keyring, &txn_key, &admin_arn(&txn_account), now)?;
+        access_keys::insert(
+            txn,
+            &txn_keyring,
+            &txn_key,
+            &admin_arn(&txn_account),
+            None,
+            now,
+        )?;
         txn.set_meta(META_ADMIN_KEY, &txn_key.access_key_id)?;
         Ok::<_, StoreError>(())
     })
@@ -418,7 +426,7 @@ pub async fn ensure_dev_key(
     let (keyring, arn) = (Arc::clone(keyring), admin_arn(account_id));
     store::write(store, move |txn| {
         if txn.access_key(&key.access_key_id)?.is_none() {
-            access_keys::insert(txn, &keyring, &key, &arn, now)?;
+            access_keys::insert(txn, &keyring, &key, &arn, None, now)?;
         }
         Ok::<_, StoreError>(())
     })

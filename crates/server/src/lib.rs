@@ -5,10 +5,12 @@
 //! `http` → `auth` → `service` → {`kms`, `store`}.
 
 pub mod auth;
+pub mod authz;
 pub mod barrier;
 pub mod clock;
 pub mod config;
 mod http;
+pub mod identity;
 pub mod init;
 pub mod kms;
 pub mod service;
@@ -102,6 +104,7 @@ impl Server {
         ));
         let state = Arc::new(http::AppState {
             barrier: self.barrier,
+            secure: tls.is_some(),
         });
         let served = http::serve(listener, tls, state, shutdown).await;
         maintenance.abort();

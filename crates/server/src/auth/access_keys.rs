@@ -1,14 +1,11 @@
-//! Access keys: generation, storage (secret half wrapped under the root
-//! key) and a cache of the ones in use.
+//! Long-term access keys: generation and storage (the secret half wrapped
+//! under the root key). Looking them up is `identity::Directory`'s job.
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
-
-use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use zeroize::Zeroizing;
 
+use crate::identity::ids::{self, IdKind};
 use crate::kms::Keyring;
-use crate::store::{self, AccessKeyRow, Store, StoreError, WriteTxn};
+use crate::store::{AccessKeyRow, StoreError, WriteTxn};
 
 /// A key pair as handed to a user, once.
 #[derive(Clone)]
@@ -25,45 +22,25 @@ impl std::fmt::Debug for AccessKey {
     }
 }
 
-fn random_from(alphabet: &[u8], len: usize) -> String {
-    let rng = SystemRandom::new();
-    // Largest multiple of the alphabet size that fits a byte: rejecting
-    // bytes above it keeps every character equally likely.
-    let limit = 256 - 256 % alphabet.len();
-    let mut out = String::with_capacity(len);
-    while out.len() < len {
-        let mut b = [0u8; 1];
-        rng.fill(&mut b).expect("the system RNG does not fail");
-        if (b[0] as usize) < limit {
-            out.push(alphabet[b[0] as usize % alphabet.len()] as char);
-        }
-    }
-    out
-}
-
 impl AccessKey {
     /// A new long-term key in AWS's format: `AKIA` + 16 characters, and a
     /// 40-character secret.
     pub fn generate() -> AccessKey {
         AccessKey {
-            access_key_id: format!(
-                "AKIA{}",
-                random_from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
-            ),
-            secret_access_key: Zeroizing::new(random_from(
-                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
-                40,
-            )),
+            access_key_id: ids::new_id(IdKind::AccessKey),
+            secret_access_key: Zeroizing::new(ids::new_secret_access_key()),
         }
     }
 }
 
-/// Stores `key` for `principal_arn` inside a write job.
+/// Stores `key` for `principal_arn` inside a write job; `user_id` is the
+/// owning IAM user (`None`: the account root).
 pub fn insert(
     txn: &mut dyn WriteTxn,
     keyring: &Keyring,
     key: &AccessKey,
     principal_arn: &str,
+    user_id: Option<&str>,
     now: i64,
 ) -> Result<(), StoreError> {
     txn.insert_access_key(&AccessKeyRow {
@@ -72,62 +49,8 @@ pub fn insert(
         wrapped_secret: keyring.wrap_access_secret(&key.access_key_id, &key.secret_access_key),
         created: now,
         active: true,
+        user_id: user_id.map(str::to_string),
     })
-}
-
-/// What an access key id resolves to.
-#[derive(Clone)]
-pub struct KnownKey {
-    pub principal_arn: String,
-    pub secret: Arc<Zeroizing<Vec<u8>>>,
-}
-
-/// Active access keys by id, loaded from the store on first use.
-pub struct AccessKeys {
-    store: Arc<dyn Store>,
-    keyring: Arc<Keyring>,
-    cache: RwLock<HashMap<String, KnownKey>>,
-}
-
-impl AccessKeys {
-    pub fn new(store: Arc<dyn Store>, keyring: Arc<Keyring>) -> AccessKeys {
-        AccessKeys {
-            store,
-            keyring,
-            cache: RwLock::new(HashMap::new()),
-        }
-    }
-
-    /// The active key with this id, if any. Unknown ids are not cached, so
-    /// guessing ids cannot grow memory.
-    pub async fn lookup(&self, access_key_id: &str) -> Result<Option<KnownKey>, StoreError> {
-        if let Some(k) = self
-            .cache
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(access_key_id)
-        {
-            return Ok(Some(k.clone()));
-        }
-        let id = access_key_id.to_string();
-        let row = store::read(&*self.store, move |txn| txn.access_key(&id)).await?;
-        let Some(row) = row.filter(|r| r.active) else {
-            return Ok(None);
-        };
-        let secret = self
-            .keyring
-            .unwrap_access_secret(&row.access_key_id, &row.wrapped_secret)
-            .map_err(|e| StoreError(format!("access key {}: {e}", row.access_key_id)))?;
-        let known = KnownKey {
-            principal_arn: row.principal_arn,
-            secret: Arc::new(secret),
-        };
-        self.cache
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(row.access_key_id, known.clone());
-        Ok(Some(known))
-    }
 }
 
 #[cfg(test)]

@@ -2,9 +2,8 @@
 //!
 //! Owns the checks around the pure verifier in `tresor_wire::sigv4`: which
 //! services and regions we serve, the clock window, looking up the access
-//! key, and caching derived signing keys. Authorisation (policies) comes
-//! with the access-control issue; until then every valid key acts as the
-//! account administrator.
+//! key or STS session (through `identity::Directory`), and caching derived
+//! signing keys. What the caller may do is `authz`'s question.
 
 pub mod access_keys;
 
@@ -16,7 +15,8 @@ use tresor_wire::sigv4::{self, SigningKey};
 use tresor_wire::{AwsError, ErrorCode, Service as AwsService};
 
 use crate::clock::Clock;
-use access_keys::AccessKeys;
+use crate::identity::{Directory, Principal};
+use tresor_policy::CompiledPolicy;
 
 /// Derived signing keys kept at most (they change daily per key/region).
 const SIGNING_KEY_CACHE: usize = 10_000;
@@ -25,13 +25,15 @@ const SIGNING_KEY_CACHE: usize = 10_000;
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub access_key_id: String,
-    pub principal_arn: String,
+    pub principal: Arc<Principal>,
+    /// A role session's session policy.
+    pub session_policy: Option<Arc<CompiledPolicy>>,
     pub region: String,
     pub service: AwsService,
 }
 
 pub struct Authenticator {
-    keys: AccessKeys,
+    directory: Arc<Directory>,
     clock: Arc<dyn Clock>,
     skew_secs: i64,
     allowed_regions: Option<Vec<String>>,
@@ -52,13 +54,13 @@ pub fn is_valid_region(region: &str) -> bool {
 
 impl Authenticator {
     pub fn new(
-        keys: AccessKeys,
+        directory: Arc<Directory>,
         clock: Arc<dyn Clock>,
         skew_secs: i64,
         allowed_regions: Option<Vec<String>>,
     ) -> Authenticator {
         Authenticator {
-            keys,
+            directory,
             clock,
             skew_secs,
             allowed_regions,
@@ -107,24 +109,34 @@ impl Authenticator {
             self.skew_secs,
         )?;
 
-        let known = self
-            .keys
-            .lookup(&credential.access_key_id)
-            .await
-            .map_err(|e| crate::service::internal_error("access key lookup", &e))?
-            .ok_or_else(|| {
-                AwsError::new(
-                    ErrorCode::UnrecognizedClientException,
-                    "The security token included in the request is invalid.",
-                )
-            })?;
-        if presented.security_token.is_some() {
-            // Only long-term keys exist until STS arrives; a session token
-            // belongs to no key of ours.
-            return Err(AwsError::new(
+        let invalid = || {
+            AwsError::new(
                 ErrorCode::UnrecognizedClientException,
                 "The security token included in the request is invalid.",
-            ));
+            )
+        };
+        let known = self
+            .directory
+            .credentials(&credential.access_key_id)
+            .await
+            .map_err(|e| crate::service::internal_error("access key lookup", &e))?
+            .ok_or_else(invalid)?;
+        // A session token must come with temporary credentials and match
+        // theirs; long-term keys take none.
+        match (&known.session, &presented.security_token) {
+            (None, None) => {}
+            (Some(session), Some(token)) => {
+                if !session_token_matches(&session.token_hash, token) {
+                    return Err(invalid());
+                }
+                if session.expires_ms <= self.clock.now_ms() {
+                    return Err(AwsError::new(
+                        ErrorCode::ExpiredTokenException,
+                        "The security token included in the request is expired",
+                    ));
+                }
+            }
+            _ => return Err(invalid()),
         }
         let key = self.signing_key(
             &credential.access_key_id,
@@ -136,7 +148,8 @@ impl Authenticator {
         sigv4::verify(&presented, parts, body, &key)?;
         Ok(Caller {
             access_key_id: credential.access_key_id.clone(),
-            principal_arn: known.principal_arn,
+            session_policy: known.session.and_then(|s| s.policy),
+            principal: known.principal,
             region: credential.region.clone(),
             service,
         })
@@ -167,6 +180,13 @@ impl Authenticator {
         cache.insert(cache_key, key.clone());
         key
     }
+}
+
+/// The session token's hash, compared in constant time.
+fn session_token_matches(expected_hash: &[u8], token: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    let hash = crate::identity::ids::token_hash(token);
+    bool::from(hash.as_slice().ct_eq(expected_hash))
 }
 
 #[cfg(test)]

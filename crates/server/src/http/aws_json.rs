@@ -17,6 +17,7 @@ use tresor_wire::operation::{TargetError, parse_target};
 use tresor_wire::{AwsError, ErrorCode, Target};
 
 use super::AppState;
+use crate::authz::{self, Resource, Transport};
 use crate::service::Ctx;
 
 /// Largest request body accepted. Secret values are at most 64 KiB; base64
@@ -45,7 +46,7 @@ pub async fn handle(
                 ErrorCode::RequestEntityTooLargeException,
                 format!("The request body must be at most {MAX_BODY} bytes."),
             )),
-            Ok(Ok(body)) => dispatch(&state, &parts, &body, &request_id).await,
+            Ok(Ok(body)) => dispatch(&state, peer, &parts, &body, &request_id).await,
         };
     let Handled {
         operation,
@@ -100,9 +101,10 @@ impl Handled {
     }
 }
 
-/// Authenticates, routes and runs one request.
+/// Authenticates, routes, authorizes and runs one request.
 async fn dispatch(
     state: &Arc<AppState>,
+    peer: SocketAddr,
     parts: &http::request::Parts,
     body: &bytes::Bytes,
     request_id: &str,
@@ -124,6 +126,7 @@ async fn dispatch(
         service = caller.service.signing_name(),
         "authenticated"
     );
+    let principal = Some(caller.principal.arn.clone());
     let target = parts
         .headers
         .get("x-amz-target")
@@ -142,38 +145,67 @@ async fn dispatch(
             };
             return Handled {
                 operation: None,
-                principal: Some(caller.principal_arn),
+                principal,
                 result: Err(AwsError::new(ErrorCode::UnknownOperationException, message)),
             };
         }
     };
+    let transport = Transport {
+        source_ip: peer.ip(),
+        secure: state.secure,
+    };
+    let access = match authz::request_access(&active.directory, &caller, op, body, transport).await
+    {
+        Ok(access) => Arc::new(access),
+        Err(e) => {
+            return Handled {
+                operation: Some(op),
+                principal,
+                result: Err(crate::service::internal_error("loading policies", &e)),
+            };
+        }
+    };
     if let Target::Operator(op) = op {
-        let result = super::operator::handle(&state.barrier, op).await;
+        let result = match access.check(Resource::any()) {
+            Ok(()) => super::operator::handle(&state.barrier, op).await,
+            Err(e) => Err(e),
+        };
         return Handled {
             operation: Some(Target::Operator(op)),
-            principal: Some(caller.principal_arn),
+            principal,
             result,
         };
     }
     let ctx = Ctx {
         region: caller.region,
         account_id: state.barrier.account_id().to_string(),
-        principal_arn: caller.principal_arn.clone(),
+        access: Arc::clone(&access),
         request_id: request_id.to_string(),
     };
     let service = active.service.clone();
     let body = body.clone();
     // Run the operation on its own task: should it ever panic, the client
     // still gets an AWS-shaped 500 instead of a dropped connection.
-    let result = tokio::spawn(async move { service.handle(&ctx, op, &body).await })
+    let mut result = tokio::spawn(async move { service.handle(&ctx, op, &body).await })
         .await
         .unwrap_or_else(|_| {
             tracing::error!(operation = op.name(), "an operation panicked");
             Err(AwsError::internal())
         });
+    // Fail closed: an answer no policy decision stood behind is not given.
+    if result.is_ok() && !access.was_checked() {
+        tracing::error!(
+            operation = op.name(),
+            "an operation answered without an authorization check"
+        );
+        result = Err(AwsError::new(
+            ErrorCode::AccessDeniedException,
+            format!("{} was not authorized.", op.name()),
+        ));
+    }
     Handled {
         operation: Some(op),
-        principal: Some(caller.principal_arn),
+        principal,
         result,
     }
 }

@@ -31,6 +31,8 @@ use crate::barrier::Barrier;
 /// What every request handler shares.
 pub struct AppState {
     pub barrier: Arc<Barrier>,
+    /// Whether requests arrive over TLS (`aws:SecureTransport`).
+    pub secure: bool,
 }
 
 /// How long a client has to send its request headers.

@@ -25,7 +25,8 @@ use zeroize::Zeroizing;
 use super::aead::{self, KEY_LEN, push_field};
 use super::root_key::{Purpose, RootKey};
 use crate::store::{
-    AccessKeyRow, KeyMaterialRow, KmsKeyRow, ReadTxn, SealedValue, StoreError, ValueKind, WriteTxn,
+    AccessKeyRow, KeyMaterialRow, KmsKeyRow, ReadTxn, SealedValue, StoreError, StsSessionRow,
+    ValueKind, WriteTxn,
 };
 use crate::value::SecretValue;
 use tresor_wire::dto::{SecretBytes, SecretString};
@@ -436,7 +437,8 @@ impl Keyring {
     }
 
     /// Starts replacing the root key with `next`, inside a write job:
-    /// re-wraps every key's material and every access key's secret under
+    /// re-wraps every key's material and every access key's and STS
+    /// session's secret under
     /// it, and from now on wraps with it while still unwrapping with both.
     /// Call `finish_root_rotation` once the job committed, or
     /// `abandon_root_rotation` if it did not. Secret ciphertexts are
@@ -467,6 +469,19 @@ impl Keyring {
                     &secret,
                 ),
                 ..key.clone()
+            })?;
+        }
+        // Temporary credentials' secrets are wrapped the same way.
+        for session in txn.sts_sessions()? {
+            let secret =
+                self.unwrap_access_secret(&session.access_key_id, &session.wrapped_secret)?;
+            txn.put_sts_session(&StsSessionRow {
+                wrapped_secret: aead::seal(
+                    &next.access_key,
+                    &access_key_aad(&session.access_key_id),
+                    &secret,
+                ),
+                ..session.clone()
             })?;
         }
         self.roots

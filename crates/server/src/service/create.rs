@@ -11,8 +11,9 @@ use tresor_wire::dto::{CreateSecretRequest, CreateSecretResponse};
 
 use super::secret::{SecretState, is_valid_name};
 use super::secret_keys::{key_for_secret, recorded_key_id};
-use super::write_value::{Written, write_value};
+use super::write_value::{NewVersion, Written, write_value};
 use super::{Ctx, Service, errors, replication, tags};
+use crate::authz::Resource;
 use crate::store::SecretRow;
 use crate::value::SecretValue;
 
@@ -44,16 +45,31 @@ pub async fn create_secret(
         .transpose()?;
     let ctx = ctx.clone();
     let now = svc.now();
+    // Decided against the ARN the secret gets, before anything about an
+    // existing secret of that name is revealed. Tags and replicas given at
+    // creation need their own actions too, as on AWS.
+    let arn = secret_arn(&ctx.region, &ctx.account_id, &req.name, &random_suffix());
+    ctx.check(Resource::arn(&arn))?;
+    if tags.is_some() {
+        ctx.access
+            .check_action("secretsmanager:TagResource", Resource::arn(&arn))?;
+    }
+    if replicas.is_some() {
+        ctx.access.check_action(
+            "secretsmanager:ReplicateSecretToRegions",
+            Resource::arn(&arn),
+        )?;
+    }
     svc.write(move |svc, txn| {
         if let Some(existing) = txn.secret_by_name(&ctx.region, &req.name)? {
-            return retried_or_exists(svc, txn, existing, &req, value.as_ref());
+            return retried_or_exists(svc, txn, &ctx, existing, &req, value.as_ref());
         }
         let key = key_for_secret(svc, txn, &ctx.region, req.kms_key_id.as_deref(), now)?;
         let mut row = SecretRow {
             id: 0,
             region: ctx.region.clone(),
             name: req.name.clone(),
-            arn: secret_arn(&ctx.region, &ctx.account_id, &req.name, &random_suffix()),
+            arn,
             description: req.description.clone().filter(|d| !d.is_empty()),
             kms_key_id: recorded_key_id(&key, req.kms_key_id.as_deref()),
             secret_type: req.secret_type.clone().filter(|t| !t.is_empty()),
@@ -77,7 +93,14 @@ pub async fn create_secret(
         };
         if let (Some(value), Some(token)) = (&value, &req.client_request_token) {
             let mut state = SecretState::load(txn, row.clone())?;
-            write_value(svc, txn, &mut state, token, value, None, now)?;
+            write_value(
+                svc,
+                txn,
+                &ctx,
+                &mut state,
+                NewVersion::current(token, value),
+                now,
+            )?;
             response.version_id = Some(token.clone());
         }
         if let Some(replicas) = replicas {
@@ -101,6 +124,7 @@ pub async fn create_secret(
 fn retried_or_exists(
     svc: &Service,
     txn: &mut dyn crate::store::WriteTxn,
+    ctx: &Ctx,
     existing: SecretRow,
     req: &CreateSecretRequest,
     value: Option<&SecretValue>,
@@ -126,7 +150,14 @@ fn retried_or_exists(
     if state.version(token).is_none_or(|v| !v.has_value) {
         return Err(exists());
     }
-    match write_value(svc, txn, &mut state, token, value, None, svc.now())? {
+    match write_value(
+        svc,
+        txn,
+        ctx,
+        &mut state,
+        NewVersion::current(token, value),
+        svc.now(),
+    )? {
         Written::Unchanged => Ok(CreateSecretResponse {
             arn: Some(state.row.arn.clone()),
             name: Some(state.row.name.clone()),

@@ -13,6 +13,7 @@ use tresor_wire::dto::{
     Timestamp,
 };
 
+use super::authorize;
 use super::secret::{find, resolve};
 use super::{Ctx, Service, errors};
 use crate::clock::DAY_MS;
@@ -42,7 +43,12 @@ pub async fn delete_secret(
     let ctx = ctx.clone();
     let now = svc.now();
     svc.write(move |_, txn| {
-        let Some(mut row) = find(txn, &ctx, &req.secret_id)? else {
+        let found = find(txn, &ctx, &req.secret_id)?;
+        match &found {
+            Some(row) => authorize::secret(&ctx, row)?,
+            None => authorize::missing_secret(&ctx, &req.secret_id)?,
+        }
+        let Some(mut row) = found else {
             if force {
                 return Ok(absent_secret_response(&ctx, &req.secret_id, now));
             }

@@ -10,9 +10,11 @@ use tresor_wire::dto::{
 };
 
 use super::filters::SecretFilters;
+use super::kms::authorize as kms_access;
 use super::labels::AWSCURRENT;
 use super::secret::{SecretState, resolve};
-use super::{Ctx, Service, errors, list, pagination};
+use super::{Ctx, Service, authorize, errors, list, pagination};
+use crate::authz::Resource;
 use crate::clock::day_of;
 use crate::store::{ReadTxn, SecretKey, SecretRow};
 use crate::value::SecretValue;
@@ -34,6 +36,7 @@ struct Read {
 fn read_version(
     svc: &Service,
     txn: &dyn ReadTxn,
+    ctx: &Ctx,
     row: SecretRow,
     version_id: Option<&str>,
     stage: Option<&str>,
@@ -72,6 +75,15 @@ fn read_version(
     let sealed = txn
         .sealed_value(state.row.id, &version.version_id)?
         .ok_or(missing)?;
+    if let Some(key) = txn.kms_key(&sealed.kms_key_id)? {
+        kms_access::via_secrets_manager(
+            ctx,
+            "kms:Decrypt",
+            &key,
+            &state.row.arn,
+            &version.version_id,
+        )?;
+    }
     let value = svc
         .keyring
         .open_value(
@@ -140,6 +152,7 @@ pub async fn get_secret_value(
             read_version(
                 svc,
                 txn,
+                &ctx,
                 row,
                 req.version_id.as_deref(),
                 req.version_stage.as_deref(),
@@ -184,7 +197,14 @@ pub async fn batch_get_secret_value(
     let max = req
         .max_results
         .map_or(MAX_BATCH, |m| m.clamp(1, MAX_BATCH as i32) as usize);
-    let ctx = ctx.clone();
+    // The batch itself, listing when it filters, then each secret is
+    // decided on its own: a denied one is reported in Errors.
+    ctx.check(Resource::any())?;
+    if filters.is_some() {
+        ctx.access
+            .check_action("secretsmanager:ListSecrets", Resource::any())?;
+    }
+    let ctx = ctx.for_action("secretsmanager:GetSecretValue");
     let ids = req.secret_id_list.clone();
     let (entries, errors_out, next_token) = svc
         .read(move |svc, txn| {
@@ -206,7 +226,12 @@ pub async fn batch_get_secret_value(
                         let rows: Vec<SecretRow> = list::matching(txn, &ctx, &filters, false)?;
                         let (page, token) = pagination::page(rows, offset, max);
                         (
-                            page.into_iter().map(|r| (r.arn.clone(), Ok(r))).collect(),
+                            page.into_iter()
+                                .map(|r| {
+                                    let allowed = authorize::secret(&ctx, &r).map(|()| r.clone());
+                                    (r.arn, allowed)
+                                })
+                                .collect(),
                             token,
                         )
                     }
@@ -214,7 +239,7 @@ pub async fn batch_get_secret_value(
             let mut entries = Vec::new();
             let mut failures = Vec::new();
             for (secret_id, row) in targets {
-                let outcome = row.and_then(|row| read_version(svc, txn, row, None, None));
+                let outcome = row.and_then(|row| read_version(svc, txn, &ctx, row, None, None));
                 match outcome {
                     Ok(read) => entries.push(read),
                     Err(e) => failures.push(ApiError {

@@ -11,6 +11,7 @@ use super::describe::list_entry;
 use super::filters::{FilterSubject, SecretFilters};
 use super::secret::labels_of;
 use super::{Ctx, Service, pagination};
+use crate::authz::Resource;
 use crate::store::{ReadTxn, SecretRow};
 
 /// Page size when `MaxResults` is not given.
@@ -61,6 +62,8 @@ pub async fn list_secrets(
     let filters = SecretFilters::compile(req.filters.as_deref().unwrap_or(&[]))?;
     let offset = pagination::decode(req.next_token.as_deref())?;
     let max = req.max_results.map_or(DEFAULT_PAGE, |m| m.max(1) as usize);
+    // ListSecrets lists every secret to whoever may list (as on AWS).
+    ctx.check(Resource::any())?;
     let ctx = ctx.clone();
     svc.read(move |_, txn| {
         let mut rows = matching(

@@ -5,6 +5,7 @@
 //! replication. It reads and writes through `store` and encrypts through
 //! `kms`; it never sees HTTP and never checks signatures (`auth` did).
 
+mod authorize;
 mod create;
 mod delete;
 mod describe;
@@ -34,7 +35,9 @@ use serde::Serialize;
 use tresor_wire::request::decode;
 use tresor_wire::{AwsError, Operation, Target};
 
+use crate::authz::{Access, Resource};
 use crate::clock::Clock;
+use crate::identity::Directory;
 use crate::kms::Keyring;
 use crate::store::{self, ReadTxn, Store, WriteTxn};
 
@@ -42,26 +45,43 @@ pub use delete::purge_due;
 pub use errors::internal as internal_error;
 pub use kms::maintain_keys;
 
-/// Who is calling, where, and under which request id.
+/// Who is calling, where, what they may do, and under which request id.
 #[derive(Debug, Clone)]
 pub struct Ctx {
     /// The region from the request's SigV4 credential scope.
     pub region: String,
     pub account_id: String,
-    /// The caller's ARN (every valid key is the administrator for now).
-    pub principal_arn: String,
+    /// The caller and its policies; operations decide with it.
+    pub access: Arc<Access>,
     pub request_id: String,
 }
 
 impl Ctx {
-    /// A context that only names a region and account (for work done on
-    /// the caller's behalf elsewhere, e.g. keeping a replica in step).
+    /// Tresor's own work in a region and account (e.g. keeping a replica
+    /// in step with its primary): every check passes.
     pub fn scope(region: &str, account_id: &str) -> Ctx {
         Ctx {
             region: region.to_string(),
             account_id: account_id.to_string(),
-            principal_arn: String::new(),
+            access: Arc::new(Access::internal(account_id)),
             request_id: String::new(),
+        }
+    }
+
+    pub fn principal_arn(&self) -> &str {
+        &self.access.principal().arn
+    }
+
+    /// Decides the operation's action on `resource`.
+    pub fn check(&self, resource: Resource) -> Result<(), AwsError> {
+        self.access.check(resource)
+    }
+
+    /// The same request deciding another action (see `Access::for_action`).
+    pub fn for_action(&self, action: &str) -> Ctx {
+        Ctx {
+            access: Arc::new(self.access.for_action(action)),
+            ..self.clone()
         }
     }
 }
@@ -72,6 +92,7 @@ impl Ctx {
 pub struct Service {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) keyring: Arc<Keyring>,
+    pub(crate) directory: Arc<Directory>,
     pub(crate) clock: Arc<dyn Clock>,
     /// Regions replicas may be created in (`None`: any valid region).
     pub(crate) allowed_regions: Option<Arc<[String]>>,
@@ -81,15 +102,23 @@ impl Service {
     pub fn new(
         store: Arc<dyn Store>,
         keyring: Arc<Keyring>,
+        directory: Arc<Directory>,
         clock: Arc<dyn Clock>,
         allowed_regions: Option<Vec<String>>,
     ) -> Service {
         Service {
             store,
             keyring,
+            directory,
             clock,
             allowed_regions: allowed_regions.map(Arc::from),
         }
+    }
+
+    /// Identities and compiled policies (the access of a request is
+    /// built from it).
+    pub fn directory(&self) -> &Arc<Directory> {
+        &self.directory
     }
 
     pub(crate) fn now(&self) -> i64 {

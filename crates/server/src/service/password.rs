@@ -224,9 +224,10 @@ impl<F: FnMut(&mut [u8]) -> bool> RandomStream<F> {
 /// The GetRandomPassword operation.
 pub async fn get_random_password(
     _svc: &super::Service,
-    _ctx: &super::Ctx,
+    ctx: &super::Ctx,
     req: GetRandomPasswordRequest,
 ) -> Result<tresor_wire::dto::GetRandomPasswordResponse, AwsError> {
+    ctx.check(crate::authz::Resource::any())?;
     Ok(tresor_wire::dto::GetRandomPasswordResponse {
         random_password: Some(random_password(&req)?),
     })

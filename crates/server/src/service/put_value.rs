@@ -4,7 +4,7 @@ use tresor_wire::AwsError;
 use tresor_wire::dto::{PutSecretValueRequest, PutSecretValueResponse};
 
 use super::secret::{SecretState, resolve_writable};
-use super::write_value::{Written, write_value};
+use super::write_value::{NewVersion, Written, write_value};
 use super::{Ctx, Service, errors, labels, replication};
 use crate::value::SecretValue;
 
@@ -40,7 +40,18 @@ pub async fn put_secret_value(
     svc.write(move |svc, txn| {
         let row = resolve_writable(txn, &ctx, &req.secret_id)?;
         let mut state = SecretState::load(txn, row)?;
-        let written = write_value(svc, txn, &mut state, &token, &value, stages.as_deref(), now)?;
+        let written = write_value(
+            svc,
+            txn,
+            &ctx,
+            &mut state,
+            NewVersion {
+                token: &token,
+                value: &value,
+                stages: stages.as_deref(),
+            },
+            now,
+        )?;
         if written != Written::Unchanged {
             state.row.last_changed = now;
             txn.update_secret(&state.row)?;

@@ -8,9 +8,9 @@
 use tresor_wire::AwsError;
 use tresor_wire::arn::{PARTITION, SecretRef};
 
-use super::Ctx;
 use super::errors;
 use super::labels::Labels;
+use super::{Ctx, authorize};
 use crate::store::{ReadTxn, SecretKey, SecretRow, VersionRow, WriteTxn};
 
 /// Characters AWS allows in secret names.
@@ -60,9 +60,19 @@ pub fn find(txn: &dyn ReadTxn, ctx: &Ctx, secret_id: &str) -> Result<Option<Secr
     }
 }
 
-/// Looks a secret up; `ResourceNotFoundException` if there is none.
+/// Looks a secret up and decides the request's action on it;
+/// `ResourceNotFoundException` if there is none (and the caller may know).
 pub fn resolve(txn: &dyn ReadTxn, ctx: &Ctx, secret_id: &str) -> Result<SecretRow, AwsError> {
-    find(txn, ctx, secret_id)?.ok_or_else(errors::secret_not_found)
+    match find(txn, ctx, secret_id)? {
+        Some(row) => {
+            authorize::secret(ctx, &row)?;
+            Ok(row)
+        }
+        None => {
+            authorize::missing_secret(ctx, secret_id)?;
+            Err(errors::secret_not_found())
+        }
+    }
 }
 
 /// Like `resolve`, but refuses secrets scheduled for deletion.

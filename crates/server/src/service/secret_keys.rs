@@ -8,6 +8,7 @@
 
 use tresor_wire::{AwsError, ErrorCode};
 
+use super::kms::authorize as kms_access;
 use super::kms::resolve::{default_key, find_or_create_key};
 use super::{Ctx, Service, errors};
 use crate::kms::{KmsError, MANAGER_AWS};
@@ -75,6 +76,7 @@ pub fn decryption_failure(e: KmsError) -> AwsError {
 pub fn rekey_labelled_versions(
     svc: &Service,
     txn: &mut dyn WriteTxn,
+    ctx: &Ctx,
     state: &super::secret::SecretState,
     key: &KmsKeyRow,
 ) -> Result<(), AwsError> {
@@ -90,7 +92,12 @@ pub fn rekey_labelled_versions(
         if sealed.kms_key_id == key.key_id {
             continue;
         }
-        let context = crate::kms::secret_context(&state.row.arn, version_id);
+        let arn = &state.row.arn;
+        if let Some(old) = txn.kms_key(&sealed.kms_key_id)? {
+            kms_access::via_secrets_manager(ctx, "kms:Decrypt", &old, arn, version_id)?;
+        }
+        kms_access::via_secrets_manager(ctx, "kms:GenerateDataKey", key, arn, version_id)?;
+        let context = crate::kms::secret_context(arn, version_id);
         let (_, data_key) = svc
             .keyring
             .decrypt(txn, &state.row.region, &sealed.wrapped_key, &context)

@@ -10,7 +10,7 @@ use tresor_wire::dto::{UpdateSecretRequest, UpdateSecretResponse};
 
 use super::secret::{SecretState, resolve_writable};
 use super::secret_keys::{key_for_secret, recorded_key_id, rekey_labelled_versions};
-use super::write_value::write_value;
+use super::write_value::{NewVersion, write_value};
 use super::{Ctx, Service, errors, replication};
 use crate::value::SecretValue;
 
@@ -41,13 +41,20 @@ pub async fn update_secret(
             state.row.kms_key_id = recorded_key_id(&key, Some(kms_key_id));
             // As AWS documents: the versions labelled AWSCURRENT, AWSPENDING
             // and AWSPREVIOUS move to the new key; new versions use it too.
-            rekey_labelled_versions(svc, txn, &state, &key)?;
+            rekey_labelled_versions(svc, txn, &ctx, &state, &key)?;
         }
         if let Some(secret_type) = &req.secret_type {
             state.row.secret_type = Some(secret_type.clone()).filter(|t| !t.is_empty());
         }
         if let (Some(value), Some(token)) = (&value, &token) {
-            write_value(svc, txn, &mut state, token, value, None, now)?;
+            write_value(
+                svc,
+                txn,
+                &ctx,
+                &mut state,
+                NewVersion::current(token, value),
+                now,
+            )?;
         }
         state.row.last_changed = now;
         txn.update_secret(&state.row)?;

@@ -6,11 +6,12 @@
 
 use tresor_wire::AwsError;
 
-use super::Service;
 use super::errors;
+use super::kms::authorize as kms_access;
 use super::labels::{self, MAX_LABELS_PER_SECRET};
 use super::secret::SecretState;
 use super::secret_keys::{decryption_failure, encryption_failure, key_for_secret};
+use super::{Ctx, Service};
 use crate::clock::DAY_MS;
 use crate::store::{VersionRow, WriteTxn};
 use crate::value::SecretValue;
@@ -29,17 +30,40 @@ pub enum Written {
     FilledPending,
 }
 
-/// Writes `value` as version `token` of `state`, moving the labels named by
-/// `stages` (or `AWSCURRENT` by default). Updates `state` to match.
+/// A value to write: its version id (the request token), and the labels
+/// it takes (`None`: `AWSCURRENT`).
+pub struct NewVersion<'a> {
+    pub token: &'a str,
+    pub value: &'a SecretValue,
+    pub stages: Option<&'a [String]>,
+}
+
+impl<'a> NewVersion<'a> {
+    /// A value that becomes `AWSCURRENT`.
+    pub fn current(token: &'a str, value: &'a SecretValue) -> NewVersion<'a> {
+        NewVersion {
+            token,
+            value,
+            stages: None,
+        }
+    }
+}
+
+/// Writes a new version of `state`, moving its labels; the caller needs
+/// the key's use through Secrets Manager. Updates `state` to match.
 pub fn write_value(
     svc: &Service,
     txn: &mut dyn WriteTxn,
+    ctx: &Ctx,
     state: &mut SecretState,
-    token: &str,
-    value: &SecretValue,
-    stages: Option<&[String]>,
+    new: NewVersion,
     now: i64,
 ) -> Result<Written, AwsError> {
+    let NewVersion {
+        token,
+        value,
+        stages,
+    } = new;
     let secret = state.row.id;
     let arn = state.row.arn.clone();
     let existing = state.version(token).cloned();
@@ -49,6 +73,9 @@ pub fn write_value(
         let sealed = txn
             .sealed_value(secret, token)?
             .ok_or_else(|| errors::internal("version without value", &token))?;
+        if let Some(key) = txn.kms_key(&sealed.kms_key_id)? {
+            kms_access::via_secrets_manager(ctx, "kms:Decrypt", &key, &arn, token)?;
+        }
         let stored = svc
             .keyring
             .open_value(txn, &state.row.region, &sealed, &arn, token)
@@ -62,6 +89,7 @@ pub fn write_value(
 
     let region = state.row.region.clone();
     let key = key_for_secret(svc, txn, &region, state.row.kms_key_id.as_deref(), now)?;
+    kms_access::via_secrets_manager(ctx, "kms:GenerateDataKey", &key, &arn, token)?;
     let sealed = svc
         .keyring
         .seal_value(txn, &key, &arn, token, value)

@@ -4,8 +4,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
+use tresor_policy::ContextKeys;
+use tresor_server::authz::{Access, action_of};
 use tresor_server::barrier::Barrier;
 use tresor_server::clock::ManualClock;
+use tresor_server::identity::Principal;
 use tresor_server::service::{Ctx, Service};
 use tresor_server::{Config, init};
 use tresor_wire::{AwsError, KmsOperation, Operation, Target};
@@ -47,11 +50,19 @@ impl Harness {
         })
     }
 
-    pub fn ctx(&self) -> Ctx {
+    /// The account root calling `op`.
+    pub fn ctx(&self, op: Target) -> Ctx {
         Ctx {
             region: REGION.into(),
             account_id: self.account_id.clone(),
-            principal_arn: format!("arn:aws:iam::{}:user/admin", self.account_id),
+            access: Arc::new(Access::new(
+                Arc::clone(self.service.directory()),
+                Arc::new(Principal::root(&self.account_id)),
+                None,
+                None,
+                ContextKeys::new(),
+                action_of(op),
+            )),
             request_id: "test".into(),
         }
     }
@@ -64,9 +75,10 @@ impl Harness {
     }
 
     pub async fn call(&self, op: impl Into<Target>, body: Value) -> Result<Value, AwsError> {
+        let op = op.into();
         let bytes = self
             .service
-            .handle(&self.ctx(), op, body.to_string().as_bytes())
+            .handle(&self.ctx(op), op, body.to_string().as_bytes())
             .await?;
         Ok(serde_json::from_slice(&bytes).expect("responses are JSON"))
     }

@@ -10,8 +10,9 @@ use tresor_wire::dto::kms::{
 };
 use tresor_wire::{AwsError, ErrorCode};
 
-use super::paging;
 use super::resolve::require_key;
+use super::{authorize, paging};
+use crate::authz::Resource;
 use crate::kms::STATE_PENDING_DELETION;
 use crate::service::{Ctx, Empty, Service};
 use crate::store::KmsAliasRow;
@@ -79,6 +80,7 @@ pub async fn create_alias(
     let ctx = ctx.clone();
     let now = svc.now();
     svc.write(move |_, txn| {
+        authorize::alias(&ctx, &req.alias_name)?;
         if txn.kms_alias(&ctx.region, &req.alias_name)?.is_some() {
             return Err(AwsError::new(
                 ErrorCode::AlreadyExistsException,
@@ -110,12 +112,17 @@ pub async fn update_alias(
     let ctx = ctx.clone();
     let now = svc.now();
     svc.write(move |_, txn| {
+        authorize::alias(&ctx, &req.alias_name)?;
         let Some(mut alias) = txn.kms_alias(&ctx.region, &req.alias_name)? else {
             return Err(AwsError::new(
                 ErrorCode::NotFoundException,
                 format!("Alias {} is not found.", alias_arn(&ctx, &req.alias_name)),
             ));
         };
+        // Both keys must allow it: the one the alias leaves and the new one.
+        if let Some(current) = txn.kms_key(&alias.target_key_id)? {
+            authorize::key(&ctx, &current)?;
+        }
         let key = target(txn, &ctx, &req.target_key_id)?;
         alias.target_key_id = key.key_id;
         alias.updated = now;
@@ -133,11 +140,15 @@ pub async fn delete_alias(
     check_name(&req.alias_name)?;
     let ctx = ctx.clone();
     svc.write(move |_, txn| {
-        if txn.kms_alias(&ctx.region, &req.alias_name)?.is_none() {
+        authorize::alias(&ctx, &req.alias_name)?;
+        let Some(alias) = txn.kms_alias(&ctx.region, &req.alias_name)? else {
             return Err(AwsError::new(
                 ErrorCode::NotFoundException,
                 format!("Alias {} is not found.", alias_arn(&ctx, &req.alias_name)),
             ));
+        };
+        if let Some(key) = txn.kms_key(&alias.target_key_id)? {
+            authorize::key(&ctx, &key)?;
         }
         txn.delete_kms_alias(&ctx.region, &req.alias_name)?;
         Ok(Empty {})
@@ -152,6 +163,7 @@ pub async fn list_aliases(
 ) -> Result<ListAliasesResponse, AwsError> {
     let ctx = ctx.clone();
     svc.read(move |_, txn| {
+        ctx.check(Resource::any())?;
         let only = match &req.key_id {
             Some(key_ref) => Some(require_key(txn, &ctx, key_ref)?.key_id),
             None => None,

@@ -11,7 +11,9 @@ use tresor_wire::dto::{Blob, SecretBytes};
 use tresor_wire::{AwsError, ErrorCode};
 use zeroize::Zeroizing;
 
+use super::authorize;
 use super::resolve::{kms_error, require_key};
+use crate::authz::Resource;
 use crate::kms::EncryptionContext;
 use crate::service::{Ctx, Service};
 use crate::store::{KmsKeyRow, ReadTxn};
@@ -84,6 +86,14 @@ fn decrypt_in(
                 "The key ID in the request does not identify a CMK that can perform this operation.",
             ));
         }
+    } else if let Some(key) = crate::kms::Keyring::ciphertext_key_id(blob)
+        .map(|id| txn.kms_key(id))
+        .transpose()?
+        .flatten()
+        .filter(|k| k.region == ctx.region)
+    {
+        // The ciphertext names its key: the caller needs the action on it.
+        authorize::key(ctx, &key)?;
     }
     svc.keyring
         .decrypt(txn, &ctx.region, blob, context)
@@ -151,15 +161,21 @@ pub async fn re_encrypt(
     let ctx = ctx.clone();
     svc.read(move |svc, txn| {
         let source_context = req.source_encryption_context.unwrap_or_default();
+        // ReEncrypt is two actions: ReEncryptFrom on the source key,
+        // ReEncryptTo on the destination.
         let (source, plaintext) = decrypt_in(
             svc,
             txn,
-            &ctx,
+            &ctx.for_action("kms:ReEncryptFrom"),
             required_blob(&req.ciphertext_blob)?,
             &source_context,
             req.source_key_id.as_deref(),
         )?;
-        let destination = require_key(txn, &ctx, &req.destination_key_id)?;
+        let destination = require_key(
+            txn,
+            &ctx.for_action("kms:ReEncryptTo"),
+            &req.destination_key_id,
+        )?;
         let blob = svc
             .keyring
             .encrypt(
@@ -279,9 +295,10 @@ pub async fn generate_data_key_without_plaintext(
 
 pub async fn generate_random(
     _svc: &Service,
-    _ctx: &Ctx,
+    ctx: &Ctx,
     req: GenerateRandomRequest,
 ) -> Result<GenerateRandomResponse, AwsError> {
+    ctx.check(Resource::any())?;
     no_recipient(&req.recipient)?;
     if req.custom_key_store_id.is_some() {
         return Err(AwsError::new(

@@ -12,7 +12,8 @@ use tresor_wire::dto::kms::*;
 use tresor_wire::{AwsError, ErrorCode};
 
 use super::resolve::{find_or_create_key, kms_error, not_found, refuse_aws_managed, require_key};
-use super::{paging, policy, tags};
+use super::{authorize, paging, policy, tags};
+use crate::authz::Resource;
 use crate::clock::DAY_MS;
 use crate::kms::{MANAGER_CUSTOMER, STATE_DISABLED, STATE_ENABLED, STATE_PENDING_DELETION};
 use crate::service::{Ctx, Empty, Service};
@@ -94,6 +95,7 @@ pub async fn create_key(
     ctx: &Ctx,
     req: CreateKeyRequest,
 ) -> Result<CreateKeyResponse, AwsError> {
+    ctx.check(Resource::any())?;
     check_spec_and_usage(
         req.key_spec
             .as_deref()
@@ -158,8 +160,11 @@ pub async fn describe_key(
     let now = svc.now();
     // A write: describing the predefined alias creates the AWS managed key.
     svc.write(move |svc, txn| {
-        let key = find_or_create_key(svc, txn, &ctx, &req.key_id, now)?
-            .ok_or_else(|| not_found(&ctx, &req.key_id))?;
+        let Some(key) = find_or_create_key(svc, txn, &ctx, &req.key_id, now)? else {
+            authorize::missing_key(&ctx, &req.key_id)?;
+            return Err(not_found(&ctx, &req.key_id));
+        };
+        authorize::key(&ctx, &key)?;
         Ok(DescribeKeyResponse {
             key_metadata: Some(metadata(&key, &ctx.account_id)),
         })
@@ -174,6 +179,7 @@ pub async fn list_keys(
 ) -> Result<ListKeysResponse, AwsError> {
     let ctx = ctx.clone();
     svc.read(move |_, txn| {
+        ctx.check(Resource::any())?;
         let keys = txn.kms_keys(&ctx.region)?;
         let (page, next) = paging::page(keys, req.marker.as_deref(), req.limit, 100)?;
         Ok(ListKeysResponse {

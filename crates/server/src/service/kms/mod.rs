@@ -6,6 +6,7 @@
 //! UnsupportedOperationException, after the request passed model validation.
 
 mod aliases;
+pub mod authorize;
 mod crypto;
 mod keys;
 mod paging;
@@ -70,6 +71,8 @@ pub async fn handle(
                 other,
                 &tresor_wire::json::parse_strict(body).unwrap_or_default(),
             )?;
+            // Callers who may not use it at all learn that first.
+            ctx.check(crate::authz::Resource::any())?;
             return Err(AwsError::new(
                 ErrorCode::UnsupportedOperationException,
                 format!(

@@ -42,7 +42,7 @@ pub fn validate(policy: &str) -> Result<String, AwsError> {
         )
     };
     let document = tresor_policy::parse(policy).map_err(malformed)?;
-    document.check_resource_policy().map_err(malformed)?;
+    document.check_key_policy().map_err(malformed)?;
     Ok(policy.to_string())
 }
 

@@ -7,6 +7,7 @@
 
 use tresor_wire::{AwsError, ErrorCode};
 
+use super::authorize;
 use crate::kms::{KmsError, MANAGER_AWS};
 use crate::service::{Ctx, Service};
 use crate::store::{KmsAliasRow, KmsKeyRow, ReadTxn, WriteTxn};
@@ -142,9 +143,19 @@ pub fn not_found(ctx: &Ctx, key_ref: &str) -> AwsError {
     AwsError::new(ErrorCode::NotFoundException, message)
 }
 
-/// The key `key_ref` names, or KMS's NotFoundException.
+/// The key `key_ref` names, with the request's action decided on it; or
+/// KMS's NotFoundException (if the caller may know).
 pub fn require_key(txn: &dyn ReadTxn, ctx: &Ctx, key_ref: &str) -> Result<KmsKeyRow, AwsError> {
-    find_key(txn, ctx, key_ref)?.ok_or_else(|| not_found(ctx, key_ref))
+    match find_key(txn, ctx, key_ref)? {
+        Some(key) => {
+            authorize::key(ctx, &key)?;
+            Ok(key)
+        }
+        None => {
+            authorize::missing_key(ctx, key_ref)?;
+            Err(not_found(ctx, key_ref))
+        }
+    }
 }
 
 /// Keyring failures as the KMS API reports them.
@@ -172,7 +183,8 @@ pub fn refuse_aws_managed(key: &KmsKeyRow, ctx: &Ctx, action: &str) -> Result<()
             format!(
                 "User: {} is not authorized to perform: kms:{action} on resource: {} because no \
                  resource-based policy allows the kms:{action} action",
-                ctx.principal_arn, key.arn
+                ctx.principal_arn(),
+                key.arn
             ),
         ));
     }

@@ -1,0 +1,16 @@
+//! Identities: who callers are and which identity policies apply to them.
+//!
+//! Owns the IAM entities (users, groups, roles, managed policies — stored
+//! as `iam_entities` rows, `entities`), the principal model the policy
+//! engine sees (`principal`), identifiers in AWS's formats (`ids`), and
+//! the cached directory the request path asks (`directory`). The IAM and
+//! STS APIs that change identities live in `service::iam` and
+//! `service::sts`.
+
+pub mod directory;
+pub mod entities;
+pub mod ids;
+pub mod principal;
+
+pub use directory::{Credentials, Directory, IdentityPolicies};
+pub use principal::{Principal, PrincipalKind, RoleSession};
