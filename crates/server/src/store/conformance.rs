@@ -22,6 +22,7 @@ pub async fn run_all(open: Open<'_>) {
     a_panicking_job_changes_nothing(&*store).await;
     concurrent_writes_all_commit(Arc::clone(&store)).await;
     deleting_a_secret_removes_its_versions(&*store).await;
+    super::conformance_iam::run_all(&*store).await;
     drop(store);
     survives_reopening(open).await;
 }
