@@ -1,0 +1,1 @@
+//! The awsQuery protocol (IAM, STS).
