@@ -16,7 +16,7 @@
 //! are rejected: Secrets Manager SDKs never send them and they carry their own
 //! class of expiry bugs (S3).
 
-mod amz_date;
+pub(crate) mod amz_date;
 mod authorization;
 mod canonical;
 mod clock;
