@@ -251,7 +251,7 @@ impl Model {
         self.shapes.values()
     }
 
-    fn parse(json: &str) -> Result<Model, String> {
+    pub(crate) fn parse(json: &str) -> Result<Model, String> {
         let root: Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
         let mut shapes = HashMap::new();
         for (name, def) in root["shapes"].as_object().ok_or("no shapes")? {

@@ -20,7 +20,7 @@ pub(crate) mod amz_date;
 mod authorization;
 mod canonical;
 mod clock;
-mod errors;
+pub(crate) mod errors;
 mod inspect;
 mod key;
 mod sign;
