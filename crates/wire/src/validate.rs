@@ -42,7 +42,7 @@ pub fn validate_request(op: impl ApiOperation, body: &Value) -> Result<(), AwsEr
 }
 
 /// Coral names members in lower camel case: `SecretId` -> `secretId`.
-fn member_path(parent: &str, member: &str) -> String {
+pub(crate) fn member_path(parent: &str, member: &str) -> String {
     let mut chars = member.chars();
     let lowered = match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect::<String>(),

@@ -1,9 +1,13 @@
-//! Typed request and response bodies.
+//! Typed request and response bodies. Secrets Manager's are at the top;
+//! each other service's are in a module of its own (`kms`, `iam`, `sts`),
+//! since shape names repeat across services (`Tag`).
 
 mod blob;
+pub mod iam;
 pub mod kms;
 mod secretsmanager;
 mod sensitive;
+pub mod sts;
 mod timestamp;
 
 #[cfg(test)]

@@ -5,7 +5,8 @@
 //! only (S3), path `/` and no query so router and verifier cannot disagree
 //! (S12, S13), single instances of the headers that decide identity, time
 //! and operation (S10), a `Host` (S14), `X-Amz-Date` only (S19), scope date
-//! and terminator (S4), which headers must be signed (S8, S9), the
+//! and terminator (S4), which headers must be signed (S8, S9: `host`,
+//! `x-amz-date`, and `x-amz-target` and `content-type` when sent), the
 //! signature's format (S15) and `x-amz-content-sha256` (S7). It does not
 //! know which regions, services, hosts or keys are valid, nor the time: see
 //! `check_clock` and the server.
@@ -52,8 +53,9 @@ pub(crate) struct Signature(pub(crate) [u8; 32]);
 #[derive(Clone)]
 pub struct Presented {
     pub credential: Credential,
-    /// Lowercase, strictly ascending; includes `host`, `x-amz-date`,
-    /// `x-amz-target`, and every `x-amz-*` / `content-type` header present.
+    /// Lowercase, strictly ascending; includes `host`, `x-amz-date`, and
+    /// every `x-amz-*` / `content-type` header present (so `x-amz-target`
+    /// whenever it is sent).
     pub signed_headers: Vec<String>,
     pub(crate) signature: Signature,
     pub amz_date: AmzDate,
@@ -155,9 +157,16 @@ pub fn inspect(parts: &Parts, body: &[u8]) -> Result<Presented, AwsError> {
             "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
         ));
     }
+    // `X-Amz-Target` names the operation of an awsJson request, so it must
+    // be signed when sent. awsQuery requests (IAM, STS) have none: their
+    // operation is the form body's `Action`, which the payload hash binds.
     for (name, shown, required) in [
         (X_AMZ_DATE, "X-Amz-Date", true),
-        (X_AMZ_TARGET, "X-Amz-Target", true),
+        (
+            X_AMZ_TARGET,
+            "X-Amz-Target",
+            headers.contains_key(X_AMZ_TARGET),
+        ),
         (
             "content-type",
             "Content-Type",

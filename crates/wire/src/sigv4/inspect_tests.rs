@@ -417,6 +417,7 @@ fn required_headers_must_be_signed() {
         ("x-amz-target", "'X-Amz-Target'"),
         ("content-type", "'Content-Type'"),
     ] {
+        // Each is sent here, so each must be signed.
         let mut parts = signed_with(None, |_| {});
         unsign(&mut parts, name);
         assert_error(
@@ -425,17 +426,71 @@ fn required_headers_must_be_signed() {
             &format!("{shown} must be a 'SignedHeader' in the AWS Authorization."),
         );
     }
-    // Host, X-Amz-Date and X-Amz-Target must be signed even when absent (the
-    // router would refuse a missing target); Content-Type only if sent.
+    // Host and X-Amz-Date must be signed even when absent; Content-Type and
+    // X-Amz-Target only if sent.
     let mut parts = signed_with(None, |r| {
         r.headers_mut().remove("content-type");
     });
     inspect(&parts, BODY).unwrap();
-    parts.headers.remove("x-amz-target");
-    unsign(&mut parts, "x-amz-target");
+    parts.headers.remove("x-amz-date");
+    unsign(&mut parts, "x-amz-date");
     assert_eq!(
         rejected(&parts, BODY).code,
         ErrorCode::IncompleteSignatureException
+    );
+    let mut parts = signed_with(None, |r| {
+        r.headers_mut().remove("x-amz-target");
+    });
+    assert!(
+        !parts.headers["authorization"]
+            .to_str()
+            .unwrap()
+            .contains("x-amz-target")
+    );
+    inspect(&parts, BODY).unwrap();
+    // Sent after signing: unsigned, so refused.
+    parts.headers.insert(
+        "x-amz-target",
+        HeaderValue::from_static("secretsmanager.DeleteSecret"),
+    );
+    assert_error(
+        &rejected(&parts, BODY),
+        ErrorCode::IncompleteSignatureException,
+        "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.",
+    );
+}
+
+/// An awsQuery request (IAM, STS): form body, no X-Amz-Target. It passes
+/// inspection; its Action is bound by the payload hash, so changing the body
+/// breaks the signature.
+#[test]
+fn a_query_request_without_target_is_inspected_and_verified() {
+    const FORM: &[u8] = b"Action=CreateUser&Version=2010-05-08&UserName=alice";
+    let mut request = http::Request::post("https://iam.amazonaws.com/")
+        .header(
+            "content-type",
+            "application/x-www-form-urlencoded; charset=utf-8",
+        )
+        .body(FORM.to_vec())
+        .unwrap();
+    let params = SigningParams {
+        service: "iam",
+        ..params(None)
+    };
+    sign(&mut request, &params).unwrap();
+    let (parts, body) = request.into_parts();
+    let p = inspect(&parts, &body).unwrap();
+    assert_eq!(p.signed_headers, ["content-type", "host", "x-amz-date"]);
+    assert_eq!(p.credential.service, "iam");
+    let key = crate::sigv4::signing_key(SECRET.as_bytes(), "20251106", "us-east-1", "iam");
+    crate::sigv4::verify(&p, &parts, &body, &key).unwrap();
+    let forged = b"Action=DeleteUser&Version=2010-05-08&UserName=alice";
+    let p = inspect(&parts, forged).unwrap();
+    assert_eq!(
+        crate::sigv4::verify(&p, &parts, forged, &key)
+            .unwrap_err()
+            .code,
+        ErrorCode::InvalidSignatureException
     );
 }
 

@@ -16,11 +16,11 @@
 //! are rejected: Secrets Manager SDKs never send them and they carry their own
 //! class of expiry bugs (S3).
 
-mod amz_date;
+pub(crate) mod amz_date;
 mod authorization;
 mod canonical;
 mod clock;
-mod errors;
+pub(crate) mod errors;
 mod inspect;
 mod key;
 mod sign;

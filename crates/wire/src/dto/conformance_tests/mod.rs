@@ -1,7 +1,8 @@
 //! Conformance of the hand-written DTOs with the vendored botocore models.
 //!
 //! Owns one guarantee: every request and response type of every service
-//! Tresor speaks (`dto/secretsmanager.rs`, `dto/kms.rs`), and every structure
+//! Tresor speaks (`dto/secretsmanager.rs`, `dto/kms.rs`, `dto/iam.rs`,
+//! `dto/sts.rs`), and every structure
 //! nested in them, accepts and emits exactly the JSON the model describes —
 //! the same member names, the same JSON types (integer vs long, blob vs
 //! string, epoch-number timestamps), required members exactly where the model
@@ -9,7 +10,7 @@
 //! members redacted in `Debug`. Samples are generated from the model, so a
 //! member added by a model update fails here until the DTO learns it, and
 //! request samples must pass the model validator. Each service's module here
-//! (`secretsmanager.rs`, `kms.rs`) only supplies tables — served operation →
+//! (`secretsmanager.rs`, `kms.rs`, `iam.rs`, `sts.rs`) only supplies tables — served operation →
 //! request and response types, nested shape → type, the operations not
 //! served — and the checks below run over all of them; the tables themselves
 //! are checked to cover every operation and every DTO exactly once. Tests
@@ -22,8 +23,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use crate::error::ErrorCode;
 use crate::model::{Model, Shape, ShapeKind};
-use crate::operation::{Service, Target};
+use crate::operation::{Protocol, Service, Target};
 use crate::validate::validate_request;
 
 use sample::{other_values, removed, replaced, sample, wrong_values};
@@ -79,10 +81,12 @@ macro_rules! operation_table {
     };
 }
 
+mod iam;
 mod kms;
 mod probe;
 mod sample;
 mod secretsmanager;
+mod sts;
 
 /// A served operation: its request type, and its response type exactly when
 /// the model has an output shape.
@@ -121,8 +125,8 @@ impl Api {
     }
 }
 
-fn apis() -> [Api; 2] {
-    [secretsmanager::api(), kms::api()]
+fn apis() -> [Api; 4] {
+    [secretsmanager::api(), kms::api(), iam::api(), sts::api()]
 }
 
 /// A top-level structure under test: an operation's input or output.
@@ -490,19 +494,28 @@ fn unset_members_are_omitted_never_null() {
     assert_none(failures);
 }
 
+/// Secrets Manager's and KMS's outputs require nothing, so a default
+/// response is `{}`. (IAM's do: `GetUserResponse` requires `User`, which
+/// `unset_members_are_omitted_never_null` covers.)
 #[test]
 fn response_defaults_serialise_as_an_empty_object() {
     for api in apis() {
         for row in &api.operations {
-            if let Some(response) = row.response {
-                assert_eq!(
-                    (response.default_json)(),
-                    json!({}),
-                    "{} {}",
-                    api.name(),
-                    row.op.name()
-                );
+            let Some(response) = row.response else {
+                continue;
+            };
+            let shape = api.model().output_shape(row.op).expect("an output");
+            if matches!(&shape.kind, ShapeKind::Structure { required, .. } if !required.is_empty())
+            {
+                continue;
             }
+            assert_eq!(
+                (response.default_json)(),
+                json!({}),
+                "{} {}",
+                api.name(),
+                row.op.name()
+            );
         }
     }
 }
@@ -547,4 +560,46 @@ fn member_types_are_the_models() {
         }
     }
     assert_none(failures);
+}
+
+/// Every error the model says a served awsQuery operation can raise has an
+/// `ErrorCode` with the model's wire code and HTTP status (awsJson services
+/// answer every client error with 400, whatever their models say).
+#[test]
+fn modelled_errors_of_served_query_operations_have_codes() {
+    let mut failures = Vec::new();
+    let mut checked = BTreeSet::new();
+    for api in apis() {
+        if api.service.protocol() != Protocol::AwsQuery {
+            continue;
+        }
+        for row in &api.operations {
+            for shape in api.model().error_shapes(row.op) {
+                let error = shape
+                    .error
+                    .as_ref()
+                    .expect("query errors have an error trait");
+                match ErrorCode::ALL.iter().find(|c| c.as_str() == error.code) {
+                    None => failures.push(format!(
+                        "{} {}: no ErrorCode for {}",
+                        api.name(),
+                        row.op.name(),
+                        error.code
+                    )),
+                    Some(code) if code.http_status() != error.http_status => {
+                        failures.push(format!(
+                            "{code}: status {}, the model says {}",
+                            code.http_status(),
+                            error.http_status
+                        ))
+                    }
+                    Some(code) => {
+                        checked.insert(code.as_str());
+                    }
+                }
+            }
+        }
+    }
+    assert_none(failures);
+    assert!(checked.len() >= 16, "{checked:?}");
 }

@@ -111,7 +111,7 @@ fn pointer(parent: &str, token: &str) -> String {
 /// constraints allow, so that values are distinctive (the `Debug` check
 /// searches for them); otherwise the first fixed candidate that fits: a
 /// region, a rotation duration, lower-case hex of the minimum length (KMS key
-/// material ids), a CloudHSM cluster id.
+/// material ids), a CloudHSM cluster id, an IAM path, a policy version id.
 fn sample_string(shape: &Shape, hint: &str) -> String {
     if let ShapeKind::String {
         enumeration: Some(values),
@@ -138,6 +138,9 @@ fn sample_string(shape: &Shape, hint: &str) -> String {
         "24h".into(),
         hex,
         "cluster-234567abcdef".into(),
+        // IAM paths and policy version ids.
+        "/".into(),
+        "v1".into(),
     ]
     .into_iter()
     .find(|s| string_fits(shape, s))

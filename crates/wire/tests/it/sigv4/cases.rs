@@ -1,5 +1,7 @@
-//! Random awsJson requests for the differential and round-trip tests, from a
-//! seeded PRNG so that every failure names a case that can be replayed.
+//! Random awsJson and awsQuery requests for the differential and round-trip
+//! tests, from a seeded PRNG so that every failure names a case that can be
+//! replayed. awsQuery requests (IAM, STS) have a form body and no
+//! X-Amz-Target.
 
 use http::request::Parts;
 
@@ -77,7 +79,9 @@ pub struct Case {
     pub service: String,
     pub time: i64,
     pub host: String,
-    pub target: String,
+    /// `None` for an awsQuery request.
+    pub target: Option<String>,
+    pub content_type: &'static str,
     pub body: Vec<u8>,
     /// Extra headers, in order; a name may repeat.
     pub extra: Vec<(String, String)>,
@@ -107,9 +111,13 @@ impl Case {
                 r.below(9)
             )
         };
-        let service = r
-            .pick(&["secretsmanager", "secretsmanager", "sts", "kms"])
-            .to_string();
+        let query = r.chance(30);
+        let service = if query {
+            r.pick(&["iam", "sts"]).to_string()
+        } else {
+            r.pick(&["secretsmanager", "secretsmanager", "sts", "kms"])
+                .to_string()
+        };
         // 2000-01-01 .. 2099-12-31.
         let time = 946_684_800 + r.below(4_102_444_800 - 946_684_800) as i64;
         let host = r
@@ -121,8 +129,23 @@ impl Case {
                 "tresor.internal.example:443",
             ])
             .to_string();
-        let target = format!("secretsmanager.{}", r.pick(OPERATIONS));
-        let body = if r.chance(50) {
+        let target = (!query).then(|| format!("secretsmanager.{}", r.pick(OPERATIONS)));
+        let content_type = if query {
+            "application/x-www-form-urlencoded; charset=utf-8"
+        } else {
+            "application/x-amz-json-1.1"
+        };
+        let body = if query && r.chance(70) {
+            // As botocore encodes a form: `+` for space, %XX otherwise.
+            format!(
+                "Action={}&Version=2010-05-08&UserName={}&Tags.member.1.Key={}&Tags.member.1.Value={}",
+                r.pick(&["CreateUser", "GetCallerIdentity", "TagUser"]),
+                r.string(LOWER, 1, 20),
+                r.string(LOWER, 1, 8),
+                r.string(b"abc+%20%2F%E2%82%AC", 0, 12)
+            )
+            .into_bytes()
+        } else if r.chance(50) {
             format!(
                 r#"{{"SecretId":"{}","ClientRequestToken":"{}"}}"#,
                 r.string(LOWER, 1, 40),
@@ -174,18 +197,21 @@ impl Case {
             time,
             host,
             target,
+            content_type,
             body,
             extra,
             content_sha256: r.chance(25),
         }
     }
 
-    /// The unsigned request: `POST /` with the awsJson headers and extras.
+    /// The unsigned request: `POST /` with the protocol's headers and extras.
     pub fn request(&self) -> http::Request<Vec<u8>> {
         let mut b = http::Request::post("/")
             .header("host", &self.host)
-            .header("content-type", "application/x-amz-json-1.1")
-            .header("x-amz-target", &self.target);
+            .header("content-type", self.content_type);
+        if let Some(target) = &self.target {
+            b = b.header("x-amz-target", target);
+        }
         for (name, value) in &self.extra {
             b = b.header(name, value);
         }

@@ -67,6 +67,7 @@ fn aws_signed(case: &Case) -> (Parts, Vec<u8>) {
 fn everything_aws_sigv4_signs_verifies() {
     let mut with_token = 0;
     let mut with_sha = 0;
+    let mut query = 0;
     for seed in 0..CASES {
         let case = Case::random(seed);
         let (parts, body) = aws_signed(&case);
@@ -80,11 +81,13 @@ fn everything_aws_sigv4_signs_verifies() {
         assert_eq!(presented.security_token, case.token);
         with_token += usize::from(case.token.is_some());
         with_sha += usize::from(parts.headers.contains_key("x-amz-content-sha256"));
+        query += usize::from(!parts.headers.contains_key("x-amz-target"));
     }
-    // The generator really covers both credential kinds and payload modes.
+    // The generator really covers both credential kinds, payload modes and
+    // protocols.
     assert!(
-        with_token > 1000 && with_sha > 500,
-        "{with_token} {with_sha}"
+        with_token > 1000 && with_sha > 500 && query > 600,
+        "{with_token} {with_sha} {query}"
     );
 }
 
@@ -146,11 +149,18 @@ fn mutants(case: &Case, parts: &Parts, body: &[u8]) -> Vec<Mutant> {
             m.body[i] ^= 1 << r.below(8);
         }
     });
-    add("target", Invalid, &mut |m| {
+    // Another operation: a changed signed header; on an awsQuery request,
+    // an added unsigned one.
+    let target_change = if case.target.is_some() {
+        Invalid
+    } else {
+        Incomplete
+    };
+    add("target", target_change, &mut |m| {
         let other = OPERATIONS
             .iter()
             .map(|op| format!("secretsmanager.{op}"))
-            .find(|t| *t != case.target)
+            .find(|t| Some(t) != case.target.as_ref())
             .unwrap();
         set(&mut m.parts, "x-amz-target", &other);
     });
@@ -167,7 +177,11 @@ fn mutants(case: &Case, parts: &Parts, body: &[u8]) -> Vec<Mutant> {
         edit_auth(&mut m.parts, |a| a.replace(&scope, &new_scope));
     });
     add("scope service", Invalid, &mut |m| {
-        let new_scope = scope.replace(&format!("/{}/aws4", case.service), "/iam/aws4");
+        let other = if case.service == "iam" { "sts" } else { "iam" };
+        let new_scope = scope.replace(
+            &format!("/{}/aws4", case.service),
+            &format!("/{other}/aws4"),
+        );
         edit_auth(&mut m.parts, |a| a.replace(&scope, &new_scope));
     });
     let signed: Vec<String> = auth
@@ -224,13 +238,10 @@ fn mutants(case: &Case, parts: &Parts, body: &[u8]) -> Vec<Mutant> {
     add("unsigned x-amz header", Incomplete, &mut |m| {
         set(&mut m.parts, "x-amz-unsigned-extra", "1");
     });
-    let mut critical = vec![
-        "authorization",
-        "x-amz-date",
-        "x-amz-target",
-        "host",
-        "content-type",
-    ];
+    let mut critical = vec!["authorization", "x-amz-date", "host", "content-type"];
+    if case.target.is_some() {
+        critical.push("x-amz-target");
+    }
     if case.token.is_some() {
         critical.push("x-amz-security-token");
     }
