@@ -70,6 +70,16 @@ pub fn action_of(target: Target) -> String {
     format!("{}:{}", target.service().signing_name(), target.name())
 }
 
+/// The error a denial is reported with: awsJson services say
+/// `AccessDeniedException`, the awsQuery ones (IAM, STS) `AccessDenied`.
+fn denied_code(action: &str) -> ErrorCode {
+    if action.starts_with("iam:") || action.starts_with("sts:") {
+        ErrorCode::AccessDenied
+    } else {
+        ErrorCode::AccessDeniedException
+    }
+}
+
 /// The resource's own policy (its JSON text, as stored) and how it takes
 /// part.
 #[derive(Clone, Copy)]
@@ -261,7 +271,7 @@ impl Access {
                 format!(" on resource: {}", resource.arn)
             };
             AwsError::new(
-                ErrorCode::AccessDeniedException,
+                denied_code(action),
                 format!(
                     "User: {} is not authorized to perform: {action}{on} {}",
                     self.principal.arn,
