@@ -7,6 +7,10 @@
 //! `order`: statement and key order do not change what a policy means.
 //! `support`: small builders shared by the tables.
 
+mod eval_conditions;
+mod eval_decision;
+mod eval_matching;
+mod eval_support;
 mod examples;
 mod invalid;
 mod invalid_conditions;
