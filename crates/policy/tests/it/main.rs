@@ -9,8 +9,11 @@
 
 mod eval_conditions;
 mod eval_decision;
+mod eval_examples;
 mod eval_matching;
+mod eval_rules;
 mod eval_support;
+mod eval_variables;
 mod examples;
 mod invalid;
 mod invalid_conditions;
