@@ -293,12 +293,12 @@ fn i12_set_operators() {
     run("I12", rows);
 
     // The four combinations as whole policies, with tags "a" allowed.
-    let allow_all_values = policy(&[&format!(
-        r#""Effect":"Allow","Action":"*","Resource":"*","Condition":{{"ForAllValues:StringEquals":{{"aws:TagKeys":"a"}}}}"#
-    )]);
-    let allow_any_value = policy(&[&format!(
-        r#""Effect":"Allow","Action":"*","Resource":"*","Condition":{{"ForAnyValue:StringEquals":{{"aws:TagKeys":"a"}}}}"#
-    )]);
+    let allow_all_values = policy(&[
+        r#""Effect":"Allow","Action":"*","Resource":"*","Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":"a"}}"#,
+    ]);
+    let allow_any_value = policy(&[
+        r#""Effect":"Allow","Action":"*","Resource":"*","Condition":{"ForAnyValue:StringEquals":{"aws:TagKeys":"a"}}"#,
+    ]);
     let deny_any_value = policy(&[
         &stmt("Allow", "*", "*"),
         r#""Effect":"Deny","Action":"*","Resource":"*","Condition":{"ForAnyValue:StringEquals":{"aws:TagKeys":"secret"}}"#,

@@ -69,6 +69,16 @@ fn i1_decision_order() {
     }
 }
 
+/// (name, identity policy, resource policy, caller, rule, expected).
+type QuadrantRow<'a> = (
+    &'a str,
+    &'a str,
+    Option<String>,
+    tresor_policy::CallerPrincipal,
+    Combination,
+    Decision,
+);
+
 /// I2: identity and resource results combined for our account model, every
 /// quadrant, with real documents.
 #[test]
@@ -92,14 +102,7 @@ fn i2_identity_and_resource_combination() {
     let other_root = format!("arn:aws:iam::{OTHER}:root");
     use Combination::*;
     use Decision::{Allow as A, ExplicitDeny as D, ImplicitDeny as I};
-    let rows: Vec<(
-        &str,
-        &str,
-        Option<String>,
-        tresor_policy::CallerPrincipal,
-        Combination,
-        Decision,
-    )> = vec![
+    let rows: Vec<QuadrantRow> = vec![
         (
             "same: identity only",
             &allow_id,
@@ -437,8 +440,8 @@ fn i5_principal() {
 
 fn deny_except(not_principal: &str) -> String {
     policy(&[
-        &format!(r#""Effect":"Allow","Principal":"*","Action":"*","Resource":"*""#),
-        &format!(r#""Effect":"Deny","NotPrincipal":{not_principal},"Action":"*","Resource":"*""#),
+        r#""Effect":"Allow","Principal":"*","Action":"*","Resource":"*""#.to_owned(),
+        format!(r#""Effect":"Deny","NotPrincipal":{not_principal},"Action":"*","Resource":"*""#),
     ])
 }
 
