@@ -84,9 +84,12 @@ fn check_key(key: &str) -> Result<(), PolicyError> {
     let well_formed = match key.split_once(':') {
         Some((prefix, name)) => {
             !prefix.is_empty()
+                // Services (`aws`, `secretsmanager`) and web-identity
+                // providers (`token.actions.githubusercontent.com`,
+                // `oidc.eks.<region>.amazonaws.com/id/<id>`).
                 && prefix
                     .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    .all(|b| b.is_ascii_alphanumeric() || b"-./_".contains(&b))
                 && !name.is_empty()
                 && !name.chars().any(char::is_control)
         }

@@ -149,15 +149,14 @@ impl PolicyDocument {
         Ok(())
     }
 
-    /// Checks what a resource policy (one attached to a secret) needs beyond
-    /// the grammar: every statement names a `Principal` or `NotPrincipal`
-    /// and a `Resource` or `NotResource` (IAM grammar notes: "The
-    /// principal_block element is required in resource-based policies").
-    /// IAM identity policies: "basic alphanumeric characters (A-Z,a-z,0-9)
-    /// are the only allowed characters in the Sid value".
+    /// Checks what an IAM identity policy (user, group, role, managed or
+    /// session policy) needs beyond the grammar: no `Principal`, a
+    /// `Resource` or `NotResource` in every statement, unique `Sid`s of
+    /// "basic alphanumeric characters (A-Z,a-z,0-9)".
     pub fn check_identity_policy(&self) -> Result<(), PolicyError> {
         self.check_unique_sids()?;
         for (i, statement) in self.statements.iter().enumerate() {
+            let place = format!("Statement {}", i + 1);
             if let Some(sid) = &statement.sid
                 && !sid.bytes().all(|b| b.is_ascii_alphanumeric())
             {
@@ -167,10 +166,29 @@ impl PolicyDocument {
                     crate::error::quote(sid)
                 )));
             }
+            // An identity policy applies to whoever holds it: naming a
+            // principal is an error, and it must say on what it acts.
+            if statement.principal.is_some() {
+                return Err(PolicyError::new(
+                    "Policy document should not specify a principal.",
+                )
+                .at(&place));
+            }
+            if statement.resource.is_none() {
+                return Err(PolicyError::new(
+                    "Resource or NotResource is required in an identity-based policy",
+                )
+                .at(&place));
+            }
         }
         Ok(())
     }
 
+    /// Checks what a resource policy (one attached to a secret) needs beyond
+    /// the grammar: unique `Sid`s, and every statement names a `Principal`
+    /// or `NotPrincipal` and a `Resource` or `NotResource` (IAM grammar
+    /// notes: "The principal_block element is required in resource-based
+    /// policies").
     pub fn check_resource_policy(&self) -> Result<(), PolicyError> {
         self.check_unique_sids()?;
         self.check_key_policy()

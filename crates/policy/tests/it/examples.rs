@@ -431,6 +431,40 @@ fn condition_values_are_normalised_and_keys_keep_their_case() {
 }
 
 #[test]
+fn identity_policy_check_refuses_principal_and_requires_resource() {
+    let with_principal = ok(
+        "principal",
+        &statement(r#""Effect":"Allow","Principal":"*","Action":"*","Resource":"*""#),
+    );
+    assert_eq!(
+        with_principal.check_identity_policy().unwrap_err().message,
+        "Statement 1: Policy document should not specify a principal."
+    );
+    let no_resource = ok(
+        "no resource",
+        &statement(r#""Effect":"Allow","Action":"*""#),
+    );
+    assert_eq!(
+        no_resource.check_identity_policy().unwrap_err().message,
+        "Statement 1: Resource or NotResource is required in an identity-based policy"
+    );
+    ok("base", &statement(r#""Effect":"Allow","Action":"*","Resource":"*""#))
+        .check_identity_policy()
+        .unwrap();
+}
+
+#[test]
+fn web_identity_condition_keys_parse() {
+    // Trust policies of OIDC roles key on `<issuer host>:sub` and `:aud`.
+    ok(
+        "web identity",
+        &statement(
+            r#""Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"oidc.eks.us-east-1.amazonaws.com/id/ABC:sub":"system:serviceaccount:app:web","token.actions.githubusercontent.com:aud":"sts.amazonaws.com"}}"#,
+        ),
+    );
+}
+
+#[test]
 fn resource_policy_check_requires_principal_and_resource() {
     let no_principal = ok(
         "no principal",
