@@ -40,6 +40,11 @@ pub enum ErrorCode {
     KMSInternalException,
     DependencyTimeoutException,
     DryRunOperationException,
+    // STS errors of AssumeRoleWithWebIdentity. Its expired token is the
+    // shared `ExpiredTokenException` below.
+    InvalidIdentityToken,
+    IDPRejectedClaim,
+    IDPCommunicationError,
     // Errors every AWS JSON service shares (front door, auth, protocol).
     ValidationException,
     AccessDeniedException,
@@ -89,6 +94,9 @@ impl ErrorCode {
             KMSInternalException => "KMSInternalException",
             DependencyTimeoutException => "DependencyTimeoutException",
             DryRunOperationException => "DryRunOperationException",
+            InvalidIdentityToken => "InvalidIdentityToken",
+            IDPRejectedClaim => "IDPRejectedClaim",
+            IDPCommunicationError => "IDPCommunicationError",
             ValidationException => "ValidationException",
             AccessDeniedException => "AccessDeniedException",
             UnrecognizedClientException => "UnrecognizedClientException",
@@ -113,6 +121,8 @@ impl ErrorCode {
             | ErrorCode::KeyUnavailableException => 500,
             ErrorCode::ServiceUnavailable | ErrorCode::DependencyTimeoutException => 503,
             ErrorCode::RequestEntityTooLargeException => 413,
+            // STS's model gives this one 403.
+            ErrorCode::IDPRejectedClaim => 403,
             _ => 400,
         }
     }
@@ -227,5 +237,13 @@ mod tests {
         assert_eq!(ErrorCode::InternalServiceError.http_status(), 500);
         assert_eq!(ErrorCode::ServiceUnavailable.http_status(), 503);
         assert_eq!(ErrorCode::AccessDeniedException.http_status(), 400);
+    }
+
+    #[test]
+    fn web_identity_errors_have_sts_statuses() {
+        assert_eq!(ErrorCode::InvalidIdentityToken.http_status(), 400);
+        assert_eq!(ErrorCode::IDPCommunicationError.http_status(), 400);
+        assert_eq!(ErrorCode::IDPRejectedClaim.http_status(), 403);
+        assert_eq!(ErrorCode::IDPRejectedClaim.as_str(), "IDPRejectedClaim");
     }
 }
