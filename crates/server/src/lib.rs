@@ -18,8 +18,8 @@ pub mod store;
 pub mod value;
 
 pub use config::{
-    Config, DEFAULT_PORT, DEFAULT_REGION, DEFAULT_SEAL_KEY_ENV, DevCredentials, SealConfig,
-    TlsFiles,
+    Config, DEFAULT_PORT, DEFAULT_REGION, DEFAULT_SEAL_KEY_ENV, DevCredentials,
+    OidcProviderConfig, SealConfig, TlsFiles,
 };
 
 use std::future::Future;
