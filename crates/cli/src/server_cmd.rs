@@ -10,7 +10,9 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Args;
 use serde::Deserialize;
-use tresor_server::{Config, DEFAULT_PORT, DEFAULT_REGION, DevCredentials, Server, TlsFiles};
+use tresor_server::{
+    Config, DEFAULT_PORT, DEFAULT_REGION, DevCredentials, OidcProviderConfig, Server, TlsFiles,
+};
 use tresor_wire::dto::SecretString;
 
 use crate::seal_args::{Pkcs11File, SealArgs, SealFile};
@@ -90,6 +92,43 @@ struct FileConfig {
     seal_key_env: Option<String>,
     seal_key_file: Option<PathBuf>,
     pkcs11: Option<Pkcs11File>,
+    /// `[[oidc_providers]]`: the issuers `AssumeRoleWithWebIdentity` trusts.
+    #[serde(default)]
+    oidc_providers: Vec<OidcProviderFile>,
+}
+
+/// One `[[oidc_providers]]` table. The server checks it at startup
+/// (`OidcProviders::load`): an `https://` issuer, exactly one of
+/// `jwks_file` and `jwks_url`.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+struct OidcProviderFile {
+    issuer: String,
+    jwks_file: Option<PathBuf>,
+    jwks_url: Option<String>,
+    #[serde(default)]
+    audiences: Vec<String>,
+}
+
+/// The providers, with a relative `jwks_file` taken from the directory of
+/// the config file that names it (the key file usually sits beside it,
+/// whatever directory the server is started from).
+fn oidc_providers(
+    file: &[OidcProviderFile],
+    config_path: Option<&Path>,
+) -> Vec<OidcProviderConfig> {
+    let base = config_path.and_then(Path::parent);
+    file.iter()
+        .map(|p| OidcProviderConfig {
+            issuer: p.issuer.clone(),
+            jwks_file: p.jwks_file.as_ref().map(|f| match base {
+                Some(base) if f.is_relative() => base.join(f),
+                _ => f.clone(),
+            }),
+            jwks_url: p.jwks_url.clone(),
+            audiences: p.audiences.clone(),
+        })
+        .collect()
 }
 
 fn load_file(path: &Path) -> anyhow::Result<FileConfig> {
@@ -159,6 +198,7 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         (None, None) => None,
         _ => bail!("TLS needs both a certificate (tls_cert) and a key (tls_key)"),
     };
+    config.oidc_providers = oidc_providers(&file.oidc_providers, args.config.as_deref());
     config.seal = args.seal.config(&SealFile {
         seal: file.seal.clone(),
         seal_key_env: file.seal_key_env.clone(),
@@ -264,4 +304,77 @@ pub fn init_logging(level: &str, format: &str) -> anyhow::Result<()> {
         _ => builder.init(),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oidc_providers_are_read_from_the_file() {
+        let file: FileConfig = toml::from_str(
+            r#"
+            account_id = "123456789012"
+
+            [[oidc_providers]]
+            issuer = "https://oidc.eks.us-east-1.amazonaws.com/id/ABC"
+            jwks_file = "keys/eks.json"
+            audiences = ["sts.amazonaws.com", "tresor"]
+
+            [[oidc_providers]]
+            issuer = "https://token.actions.githubusercontent.com"
+            jwks_url = "https://token.actions.githubusercontent.com/.well-known/jwks"
+
+            [[oidc_providers]]
+            issuer = "https://k8s.example"
+            jwks_file = "/etc/tresor/k8s.json"
+            "#,
+        )
+        .unwrap();
+        let providers = oidc_providers(
+            &file.oidc_providers,
+            Some(Path::new("/etc/tresor/tresor.toml")),
+        );
+        assert_eq!(
+            providers,
+            vec![
+                OidcProviderConfig {
+                    issuer: "https://oidc.eks.us-east-1.amazonaws.com/id/ABC".into(),
+                    jwks_file: Some("/etc/tresor/keys/eks.json".into()),
+                    jwks_url: None,
+                    audiences: vec!["sts.amazonaws.com".into(), "tresor".into()],
+                },
+                OidcProviderConfig {
+                    issuer: "https://token.actions.githubusercontent.com".into(),
+                    jwks_file: None,
+                    jwks_url: Some(
+                        "https://token.actions.githubusercontent.com/.well-known/jwks".into()
+                    ),
+                    audiences: vec![],
+                },
+                OidcProviderConfig {
+                    issuer: "https://k8s.example".into(),
+                    jwks_file: Some("/etc/tresor/k8s.json".into()),
+                    jwks_url: None,
+                    audiences: vec![],
+                },
+            ]
+        );
+        // A config file named without a directory: relative to where we run.
+        let here = oidc_providers(&file.oidc_providers, Some(Path::new("tresor.toml")));
+        assert_eq!(here[0].jwks_file, Some(PathBuf::from("keys/eks.json")));
+    }
+
+    #[test]
+    fn oidc_provider_tables_refuse_unknown_keys() {
+        for text in [
+            "[[oidc_providers]]\nissuer = \"https://x\"\njwks_uri = \"https://x/k\"\n",
+            "[[oidc_providers]]\njwks_file = \"k.json\"\n",
+            "oidc_providers = \"https://x\"\n",
+        ] {
+            assert!(toml::from_str::<FileConfig>(text).is_err(), "{text}");
+        }
+        let empty: FileConfig = toml::from_str("").unwrap();
+        assert!(empty.oidc_providers.is_empty());
+    }
 }

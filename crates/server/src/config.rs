@@ -36,6 +36,27 @@ pub struct Config {
     pub purge_interval: Duration,
     /// How the root key is protected.
     pub seal: SealConfig,
+    /// The OpenID Connect issuers whose identity tokens
+    /// `AssumeRoleWithWebIdentity` accepts (see `identity::oidc`).
+    pub oidc_providers: Vec<OidcProviderConfig>,
+}
+
+/// One trusted OpenID Connect issuer: the IAM OIDC provider of AWS, set in
+/// the configuration instead of through `CreateOpenIDConnectProvider`.
+/// `identity::oidc::OidcProviders::load` validates it at startup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcProviderConfig {
+    /// The `iss` of its tokens, `https://…` (a trailing slash is ignored).
+    pub issuer: String,
+    /// Its signing keys as a JWKS document on disk, read at startup.
+    /// Exactly one of `jwks_file` and `jwks_url` is set.
+    pub jwks_file: Option<PathBuf>,
+    /// Where to fetch its JWKS (`https://…`, or `http://…` for a local
+    /// issuer), fetched on first use and refreshed.
+    pub jwks_url: Option<String>,
+    /// Accepted `aud` values (AWS's "client IDs"). Empty means
+    /// `sts.amazonaws.com` only.
+    pub audiences: Vec<String>,
 }
 
 /// Where the seal key comes from (see `kms::root_seal`).
@@ -112,6 +133,7 @@ impl Config {
             dev_credentials: None,
             purge_interval: Duration::from_secs(60),
             seal: SealConfig::File,
+            oidc_providers: Vec::new(),
         }
     }
 }

@@ -18,8 +18,8 @@ pub mod store;
 pub mod value;
 
 pub use config::{
-    Config, DEFAULT_PORT, DEFAULT_REGION, DEFAULT_SEAL_KEY_ENV, DevCredentials, SealConfig,
-    TlsFiles,
+    Config, DEFAULT_PORT, DEFAULT_REGION, DEFAULT_SEAL_KEY_ENV, DevCredentials, OidcProviderConfig,
+    SealConfig, TlsFiles,
 };
 
 use std::future::Future;
@@ -43,6 +43,7 @@ pub struct Server {
     config: Config,
     barrier: Arc<Barrier>,
     initialized: Option<init::Initialized>,
+    oidc: Arc<identity::oidc::OidcProviders>,
 }
 
 impl Server {
@@ -52,6 +53,10 @@ impl Server {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let (dir, initialized) = init::open(&config, clock.now_ms()).await?;
         let barrier = Arc::new(Barrier::new(&dir, config.clone(), clock));
+        // Checked now, so that a bad issuer or key file stops the start.
+        let oidc =
+            identity::oidc::OidcProviders::load(&config.oidc_providers, barrier.account_id())
+                .map_err(ServerError::Startup)?;
         if let Some(sealer) = init::configured_sealer(&config)? {
             barrier.unseal_with(sealer).await.map_err(|e| {
                 ServerError::Startup(format!("cannot unseal {}: {e}", config.data_dir.display()))
@@ -61,6 +66,7 @@ impl Server {
             config,
             barrier,
             initialized,
+            oidc: Arc::new(oidc),
         })
     }
 
@@ -80,6 +86,11 @@ impl Server {
 
     pub fn account_id(&self) -> &str {
         self.barrier.account_id()
+    }
+
+    /// The trusted OpenID Connect issuers, for `AssumeRoleWithWebIdentity`.
+    pub fn oidc_providers(&self) -> &Arc<identity::oidc::OidcProviders> {
+        &self.oidc
     }
 
     pub fn is_sealed(&self) -> bool {
