@@ -169,10 +169,9 @@ impl PolicyDocument {
             // An identity policy applies to whoever holds it: naming a
             // principal is an error, and it must say on what it acts.
             if statement.principal.is_some() {
-                return Err(PolicyError::new(
-                    "Policy document should not specify a principal.",
-                )
-                .at(&place));
+                return Err(
+                    PolicyError::new("Policy document should not specify a principal.").at(&place),
+                );
             }
             if statement.resource.is_none() {
                 return Err(PolicyError::new(

@@ -17,6 +17,7 @@ use crate::auth::Authenticator;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::identity::Directory;
+use crate::identity::oidc::OidcProviders;
 use crate::init::{self, DataDir};
 use crate::kms::root_seal::{SEAL_RECORD_KEY, SealKind, SealRecord, Sealer, UnsealError};
 use crate::kms::seal::{ShareSetId, Unsealer};
@@ -41,6 +42,8 @@ enum State {
 pub struct Barrier {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    /// The OpenID Connect issuers web identities may come from.
+    oidc: Arc<OidcProviders>,
     account_id: String,
     kind: SealKind,
     config: Config,
@@ -90,10 +93,16 @@ fn unseal_error(message: impl Into<String>) -> AwsError {
 }
 
 impl Barrier {
-    pub fn new(dir: &DataDir, config: Config, clock: Arc<dyn Clock>) -> Barrier {
+    pub fn new(
+        dir: &DataDir,
+        config: Config,
+        clock: Arc<dyn Clock>,
+        oidc: Arc<OidcProviders>,
+    ) -> Barrier {
         Barrier {
             store: Arc::clone(&dir.store),
             clock,
+            oidc,
             account_id: dir.account_id.clone(),
             kind: dir.record.kind,
             config,
@@ -157,6 +166,7 @@ impl Barrier {
             Arc::clone(&self.store),
             Arc::clone(&keyring),
             Arc::clone(&directory),
+            Arc::clone(&self.oidc),
             Arc::clone(&self.clock),
             self.config.allowed_regions.clone(),
         );

@@ -43,7 +43,6 @@ pub struct Server {
     config: Config,
     barrier: Arc<Barrier>,
     initialized: Option<init::Initialized>,
-    oidc: Arc<identity::oidc::OidcProviders>,
 }
 
 impl Server {
@@ -52,11 +51,10 @@ impl Server {
     pub async fn open(config: Config) -> Result<Server, ServerError> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let (dir, initialized) = init::open(&config, clock.now_ms()).await?;
-        let barrier = Arc::new(Barrier::new(&dir, config.clone(), clock));
         // Checked now, so that a bad issuer or key file stops the start.
-        let oidc =
-            identity::oidc::OidcProviders::load(&config.oidc_providers, barrier.account_id())
-                .map_err(ServerError::Startup)?;
+        let oidc = identity::oidc::OidcProviders::load(&config.oidc_providers, &dir.account_id)
+            .map_err(ServerError::Startup)?;
+        let barrier = Arc::new(Barrier::new(&dir, config.clone(), clock, Arc::new(oidc)));
         if let Some(sealer) = init::configured_sealer(&config)? {
             barrier.unseal_with(sealer).await.map_err(|e| {
                 ServerError::Startup(format!("cannot unseal {}: {e}", config.data_dir.display()))
@@ -66,7 +64,6 @@ impl Server {
             config,
             barrier,
             initialized,
-            oidc: Arc::new(oidc),
         })
     }
 
@@ -86,11 +83,6 @@ impl Server {
 
     pub fn account_id(&self) -> &str {
         self.barrier.account_id()
-    }
-
-    /// The trusted OpenID Connect issuers, for `AssumeRoleWithWebIdentity`.
-    pub fn oidc_providers(&self) -> &Arc<identity::oidc::OidcProviders> {
-        &self.oidc
     }
 
     pub fn is_sealed(&self) -> bool {
@@ -124,8 +116,8 @@ impl Server {
 }
 
 /// Every `interval`, while unsealed: removes secrets whose recovery window
-/// has ended, deletes KMS keys whose waiting period has ended, and rotates
-/// keys whose automatic rotation is due.
+/// has ended, deletes KMS keys whose waiting period has ended, rotates
+/// keys whose automatic rotation is due, and forgets expired STS sessions.
 async fn maintenance_loop(barrier: Arc<Barrier>, interval: std::time::Duration) {
     let mut ticker = tokio::time::interval(interval);
     loop {
@@ -142,6 +134,11 @@ async fn maintenance_loop(barrier: Arc<Barrier>, interval: std::time::Duration) 
             Ok((0, 0)) => {}
             Ok((deleted, rotated)) => tracing::info!(deleted, rotated, "KMS key maintenance"),
             Err(e) => tracing::warn!(error = %e, "KMS key maintenance failed; will retry"),
+        }
+        match service::forget_expired_sessions(&active.service).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(count = n, "forgot expired STS sessions"),
+            Err(e) => tracing::warn!(error = %e, "forgetting expired STS sessions failed"),
         }
     }
 }

@@ -448,9 +448,12 @@ fn identity_policy_check_refuses_principal_and_requires_resource() {
         no_resource.check_identity_policy().unwrap_err().message,
         "Statement 1: Resource or NotResource is required in an identity-based policy"
     );
-    ok("base", &statement(r#""Effect":"Allow","Action":"*","Resource":"*""#))
-        .check_identity_policy()
-        .unwrap();
+    ok(
+        "base",
+        &statement(r#""Effect":"Allow","Action":"*","Resource":"*""#),
+    )
+    .check_identity_policy()
+    .unwrap();
 }
 
 #[test]

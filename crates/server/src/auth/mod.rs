@@ -16,7 +16,10 @@ use tresor_wire::{AwsError, ErrorCode, Service as AwsService};
 
 use crate::clock::Clock;
 use crate::identity::{Directory, Principal};
-use tresor_policy::CompiledPolicy;
+use tresor_policy::PolicySet;
+
+/// The region global services (IAM, STS) are signed for.
+const GLOBAL_REGION: &str = "us-east-1";
 
 /// Derived signing keys kept at most (they change daily per key/region).
 const SIGNING_KEY_CACHE: usize = 10_000;
@@ -27,7 +30,7 @@ pub struct Caller {
     pub access_key_id: String,
     pub principal: Arc<Principal>,
     /// A role session's session policy.
-    pub session_policy: Option<Arc<CompiledPolicy>>,
+    pub session_policy: Option<Arc<PolicySet>>,
     pub region: String,
     pub service: AwsService,
 }
@@ -95,11 +98,16 @@ impl Authenticator {
         {
             return Err(sigv4::wrong_service(addressed.signing_name()));
         }
+        // IAM and STS are global: clients sign them for us-east-1 whatever
+        // regions the server serves.
+        let global = matches!(service, AwsService::Iam | AwsService::Sts)
+            && credential.region == GLOBAL_REGION;
         if !is_valid_region(&credential.region)
-            || self
-                .allowed_regions
-                .as_ref()
-                .is_some_and(|allowed| !allowed.contains(&credential.region))
+            || (!global
+                && self
+                    .allowed_regions
+                    .as_ref()
+                    .is_some_and(|allowed| !allowed.contains(&credential.region)))
         {
             return Err(sigv4::wrong_region(&credential.region));
         }

@@ -36,12 +36,14 @@ pub fn global_keys(
     }
     keys.set("aws:PrincipalIsAWSService", "false");
     keys.set("aws:ViaAWSService", "false");
-    if let PrincipalKind::AssumedRole(session) = &principal.kind {
-        keys.set("aws:TokenIssueTime", iso8601(session.issued_ms));
+    if let Some(issued) = principal.session_issued_ms {
+        keys.set("aws:TokenIssueTime", iso8601(issued));
         keys.set("aws:MultiFactorAuthPresent", "false");
-        if let Some(provider) = &session.federated_provider {
-            keys.set("aws:FederatedProvider", provider.as_str());
-        }
+    }
+    if let PrincipalKind::AssumedRole(session) = &principal.kind
+        && let Some(provider) = &session.federated_provider
+    {
+        keys.set("aws:FederatedProvider", provider.as_str());
     }
     keys.set("aws:SourceIp", transport.source_ip.to_string());
     keys.set("aws:SecureTransport", transport.secure.to_string());

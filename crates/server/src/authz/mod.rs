@@ -19,7 +19,9 @@ pub mod request_keys;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use tresor_policy::{CallerPrincipal, CompiledPolicy, ContextKeys, PolicyResult, RequestContext};
+use tresor_policy::{
+    CallerPrincipal, CompiledPolicy, ContextKeys, PolicyResult, PolicySet, RequestContext,
+};
 use tresor_wire::{AwsError, ErrorCode};
 
 use tresor_wire::{Service, Target};
@@ -129,7 +131,7 @@ pub struct Access {
     principal: Arc<Principal>,
     /// `None` for the root and for Tresor's own work.
     identity: Option<Arc<IdentityPolicies>>,
-    session_policy: Option<Arc<CompiledPolicy>>,
+    session_policy: Option<Arc<PolicySet>>,
     keys: ContextKeys,
     /// The operation's action, e.g. `secretsmanager:GetSecretValue`.
     action: String,
@@ -152,7 +154,7 @@ impl Access {
         directory: Arc<Directory>,
         principal: Arc<Principal>,
         identity: Option<Arc<IdentityPolicies>>,
-        session_policy: Option<Arc<CompiledPolicy>>,
+        session_policy: Option<Arc<PolicySet>>,
         keys: ContextKeys,
         action: String,
     ) -> Access {
@@ -200,6 +202,12 @@ impl Access {
 
     pub fn action(&self) -> &str {
         &self.action
+    }
+
+    /// The operation needs no permission (STS GetCallerIdentity, as on
+    /// AWS): counts as its decision.
+    pub fn needs_no_permission(&self) {
+        self.checked.store(true, Ordering::Relaxed);
     }
 
     /// Whether any decision was made for this request.

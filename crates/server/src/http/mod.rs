@@ -6,7 +6,7 @@
 //! `POST /tresor/v1/unseal` — the shares are their own credential, as in
 //! Vault). Everything else is a JSON 404.
 
-mod aws_json;
+mod api;
 mod operator;
 mod unseal;
 
@@ -42,7 +42,7 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 fn router(state: Arc<AppState>) -> Router {
     Router::new()
-        .route("/", post(aws_json::handle).fallback(not_found))
+        .route("/", post(api::handle).fallback(not_found))
         .route("/health", get(health))
         .route("/tresor/v1/seal-status", get(unseal::seal_status))
         .route("/tresor/v1/unseal", post(unseal::unseal))

@@ -1,9 +1,10 @@
 //! Tresor's signed operator actions (`X-Amz-Target: TresorOperator.<Op>`,
 //! signing name `tresor`): Seal, RotateRoot, RewrapDataKeys.
 //!
-//! They pass the same SigV4 authentication as every API call. Until access
-//! control exists every valid key is the administrator; then these actions
-//! get their own permissions.
+//! They pass the same SigV4 authentication as every API call, and need
+//! their own permission (`tresor:Seal`, `tresor:RotateRoot`,
+//! `tresor:RewrapDataKeys` on `*`), which only the account root has unless
+//! a policy grants it.
 
 use tresor_wire::{AwsError, OperatorOperation};
 

@@ -15,7 +15,7 @@ use tresor_policy::{CompiledPolicy, PolicySet};
 use zeroize::Zeroizing;
 
 use super::entities::{self, Entity, PolicyBody, RoleBody, UserBody};
-use super::principal::{Principal, PrincipalKind, RoleSession, session_arn};
+use super::principal::{Principal, PrincipalKind, RoleSession, StoredSession, session_arn};
 use crate::clock::Clock;
 use crate::kms::Keyring;
 use crate::store::{self, ReadTxn, Store, StoreError};
@@ -33,8 +33,8 @@ pub struct Credentials {
 pub struct SessionCheck {
     pub token_hash: Vec<u8>,
     pub expires_ms: i64,
-    /// The session policy, compiled.
-    pub policy: Option<Arc<CompiledPolicy>>,
+    /// The session policies, compiled.
+    pub policy: Option<Arc<PolicySet>>,
 }
 
 /// The identity-based policies that apply to a user or role: its inline
@@ -224,26 +224,18 @@ fn load_credentials(
     account_id: &str,
 ) -> Result<Option<Loaded>, StoreError> {
     if let Some(session) = txn.sts_session(access_key_id)? {
-        let role: RoleSession = serde_json::from_str(&session.principal)
+        let stored: StoredSession = serde_json::from_str(&session.principal)
             .map_err(|e| StoreError(format!("STS session {access_key_id}: {e}")))?;
-        let policy = match &role.session_policy {
-            Some(text) => Some(Arc::new(CompiledPolicy::new(&parse(text, access_key_id)?))),
-            None => None,
-        };
-        // The role's tags, with the session's on top (session tags win).
-        let mut tags = match txn.iam_entity_by_id(&role.role_id)? {
-            Some(row) => Entity::<RoleBody>::decode(row)?.body.common.tags,
-            None => Vec::new(),
-        };
-        for (k, v) in &role.tags {
-            tags.retain(|(old, _)| !old.eq_ignore_ascii_case(k));
-            tags.push((k.clone(), v.clone()));
-        }
-        let principal = Principal {
-            arn: session_arn(account_id, &role.role_name, &role.session_name),
-            account_id: account_id.to_string(),
-            kind: PrincipalKind::AssumedRole(Arc::new(role)),
-            tags,
+        let (principal, policy) = match stored {
+            StoredSession::Role(role) => role_session(txn, role, account_id, access_key_id)?,
+            StoredSession::User(user) => {
+                let Some(mut principal) = user_principal(txn, user.user_id.as_deref(), account_id)?
+                else {
+                    return Ok(None);
+                };
+                principal.session_issued_ms = Some(user.issued_ms);
+                (principal, None)
+            }
         };
         let check = SessionCheck {
             token_hash: session.token_hash,
@@ -255,25 +247,68 @@ fn load_credentials(
     let Some(key) = txn.access_key(access_key_id)?.filter(|k| k.active) else {
         return Ok(None);
     };
-    let principal = match &key.user_id {
-        None => Principal::root(account_id),
-        Some(user_id) => {
-            let Some(row) = txn.iam_entity_by_id(user_id)? else {
-                return Ok(None);
-            };
-            let user = Entity::<UserBody>::decode(row)?;
-            Principal {
-                arn: user.arn,
-                account_id: account_id.to_string(),
-                kind: PrincipalKind::User {
-                    user_id: user.id,
-                    name: user.body.common.name,
-                },
-                tags: user.body.common.tags,
-            }
-        }
+    Ok(user_principal(txn, key.user_id.as_deref(), account_id)?
+        .map(|principal| (principal, key.wrapped_secret, None)))
+}
+
+/// The root (`None`) or an IAM user, if it still exists.
+fn user_principal(
+    txn: &dyn ReadTxn,
+    user_id: Option<&str>,
+    account_id: &str,
+) -> Result<Option<Principal>, StoreError> {
+    let Some(user_id) = user_id else {
+        return Ok(Some(Principal::root(account_id)));
     };
-    Ok(Some((principal, key.wrapped_secret, None)))
+    let Some(row) = txn.iam_entity_by_id(user_id)? else {
+        return Ok(None);
+    };
+    let user = Entity::<UserBody>::decode(row)?;
+    Ok(Some(Principal {
+        arn: user.arn,
+        account_id: account_id.to_string(),
+        kind: PrincipalKind::User {
+            user_id: user.id,
+            name: user.body.common.name,
+        },
+        tags: user.body.common.tags,
+        session_issued_ms: None,
+    }))
+}
+
+/// A role session's principal (the role's tags under the session's) and
+/// its session policies, compiled.
+fn role_session(
+    txn: &dyn ReadTxn,
+    role: RoleSession,
+    account_id: &str,
+    access_key_id: &str,
+) -> Result<(Principal, Option<Arc<PolicySet>>), StoreError> {
+    let policy = if role.session_policies.is_empty() {
+        None
+    } else {
+        let mut set = PolicySet::new();
+        for text in &role.session_policies {
+            set.push(&parse(text, access_key_id)?);
+        }
+        Some(Arc::new(set))
+    };
+    let mut tags = match txn.iam_entity_by_id(&role.role_id)? {
+        Some(row) => Entity::<RoleBody>::decode(row)?.body.common.tags,
+        None => Vec::new(),
+    };
+    for (k, v) in &role.tags {
+        tags.retain(|(old, _)| !old.eq_ignore_ascii_case(k));
+        tags.push((k.clone(), v.clone()));
+    }
+    let principal = Principal {
+        arn: session_arn(account_id, &role.role_name, &role.session_name),
+        account_id: account_id.to_string(),
+        session_issued_ms: Some(role.issued_ms),
+        kind: PrincipalKind::AssumedRole(Arc::new(role)),
+        tags,
+    };
+    Ok((principal, policy))
 }
 
 fn parse(text: &str, what: &str) -> Result<tresor_policy::PolicyDocument, StoreError> {

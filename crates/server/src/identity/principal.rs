@@ -14,6 +14,25 @@ pub enum PrincipalKind {
     AssumedRole(Arc<RoleSession>),
 }
 
+/// What temporary credentials stand for, as stored with them.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum StoredSession {
+    /// AssumeRole, AssumeRoleWithWebIdentity.
+    Role(RoleSession),
+    /// GetSessionToken: the user (or the root) itself, for a while.
+    User(UserSession),
+}
+
+/// A user's own session (GetSessionToken).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct UserSession {
+    /// `None`: the account root.
+    pub user_id: Option<String>,
+    pub issued_ms: i64,
+    pub expires_ms: i64,
+}
+
 /// A role session as STS issued it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RoleSession {
@@ -22,10 +41,11 @@ pub struct RoleSession {
     pub role_arn: String,
     pub role_name: String,
     pub session_name: String,
-    /// The session policy passed to AssumeRole, if any: it limits what the
-    /// role's own policies allow.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_policy: Option<String>,
+    /// The session policies passed to AssumeRole (inline and managed
+    /// documents, as text): if any, they limit what the role's own
+    /// policies allow — an action needs an Allow in one of them too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub session_policies: Vec<String>,
     /// Session tags; they override the role's tags of the same key.
     #[serde(default)]
     pub tags: Vec<(String, String)>,
@@ -48,6 +68,9 @@ pub struct Principal {
     /// `aws:PrincipalTag/…`: the user's or role's tags (with session tags
     /// on top for a role session).
     pub tags: Vec<(String, String)>,
+    /// When the temporary credentials in use were issued; `None` for a
+    /// long-term access key (`aws:TokenIssueTime`).
+    pub session_issued_ms: Option<i64>,
 }
 
 impl Principal {
@@ -57,6 +80,7 @@ impl Principal {
             account_id: account_id.to_string(),
             kind: PrincipalKind::Root,
             tags: Vec::new(),
+            session_issued_ms: None,
         }
     }
 
@@ -138,13 +162,14 @@ mod tests {
                 role_arn: "arn:aws:iam::123456789012:role/apps/reader".into(),
                 role_name: "reader".into(),
                 session_name: "app".into(),
-                session_policy: None,
+                session_policies: vec![],
                 tags: vec![],
                 federated_provider: None,
                 issued_ms: 0,
                 expires_ms: 1,
             })),
             tags: vec![],
+            session_issued_ms: Some(0),
         }
     }
 

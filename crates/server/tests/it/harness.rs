@@ -6,9 +6,10 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use tresor_policy::ContextKeys;
 use tresor_server::authz::{Access, action_of};
-use tresor_server::barrier::Barrier;
+use tresor_server::barrier::{Active, Barrier};
 use tresor_server::clock::ManualClock;
 use tresor_server::identity::Principal;
+use tresor_server::identity::oidc::OidcProviders;
 use tresor_server::service::{Ctx, Service};
 use tresor_server::{Config, init};
 use tresor_wire::{AwsError, KmsOperation, Operation, Target};
@@ -17,6 +18,8 @@ pub const REGION: &str = "us-east-1";
 
 pub struct Harness {
     pub service: Service,
+    /// The unsealed state, for authenticating signed requests.
+    pub active: Arc<Active>,
     pub clock: Arc<ManualClock>,
     pub account_id: String,
 }
@@ -35,7 +38,12 @@ impl Harness {
         let (dir, _) = init::open(&config, clock.now())
             .await
             .map_err(|e| e.to_string())?;
-        let barrier = Barrier::new(&dir, config.clone(), clock.clone());
+        let barrier = Barrier::new(
+            &dir,
+            config.clone(),
+            clock.clone(),
+            Arc::new(OidcProviders::default()),
+        );
         let sealer = init::configured_sealer(&config)
             .map_err(|e| e.to_string())?
             .expect("a file seal");
@@ -45,6 +53,7 @@ impl Harness {
             .map_err(|e| e.to_string())?;
         Ok(Harness {
             service: active.service.clone(),
+            active,
             clock,
             account_id: dir.account_id,
         })

@@ -6,5 +6,6 @@ mod harness;
 
 mod at_rest;
 mod bad_input;
+mod sessions;
 mod tamper;
 mod time_travel;

@@ -33,6 +33,22 @@ pub fn key(ctx: &Ctx, key: &KmsKeyRow) -> Result<(), AwsError> {
     ctx.check(key_resource(key))
 }
 
+/// KMS's lockout safety check: a key policy that would not let the caller
+/// change it again is refused unless the caller says to bypass the check.
+pub fn refuse_lockout(ctx: &Ctx, key: &KmsKeyRow, bypass: Option<bool>) -> Result<(), AwsError> {
+    if bypass == Some(true) {
+        return Ok(());
+    }
+    ctx.access
+        .check_action("kms:PutKeyPolicy", key_resource(key))
+        .map_err(|_| {
+            AwsError::new(
+                ErrorCode::MalformedPolicyDocumentException,
+                "The new key policy will not allow you to update the key policy in the future.",
+            )
+        })
+}
+
 /// Decides the request's action on a key that does not exist, by the
 /// identity policies alone, against the ARN it would have.
 pub fn missing_key(ctx: &Ctx, key_ref: &str) -> Result<(), AwsError> {

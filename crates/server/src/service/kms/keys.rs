@@ -140,6 +140,11 @@ pub async fn create_key(
             now,
         );
         template.tags = tags;
+        // The safety check guards a policy the caller wrote; the default
+        // one delegates to IAM.
+        if req.policy.is_some() {
+            authorize::refuse_lockout(&ctx, &template, req.bypass_policy_lockout_safety_check)?;
+        }
         let key = svc
             .keyring
             .create_key(txn, template, now)

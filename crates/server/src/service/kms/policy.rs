@@ -1,8 +1,8 @@
 //! Key policies: GetKeyPolicy, PutKeyPolicy, ListKeyPolicies.
 //!
 //! Every key has one policy, named `default`. Policies are validated as IAM
-//! policy documents and stored as sent; enforcement comes with access
-//! control.
+//! policy documents and stored as sent; every use of the key is decided
+//! with it (`authorize`).
 
 use tresor_wire::dto::kms::{
     GetKeyPolicyRequest, GetKeyPolicyResponse, ListKeyPoliciesRequest, ListKeyPoliciesResponse,
@@ -10,6 +10,7 @@ use tresor_wire::dto::kms::{
 };
 use tresor_wire::{AwsError, ErrorCode};
 
+use super::authorize;
 use super::resolve::{refuse_aws_managed, require_key};
 use crate::service::{Ctx, Empty, Service};
 
@@ -85,6 +86,7 @@ pub async fn put_key_policy(
         let mut key = require_key(txn, &ctx, &req.key_id)?;
         refuse_aws_managed(&key, &ctx, "PutKeyPolicy")?;
         key.policy = policy;
+        authorize::refuse_lockout(&ctx, &key, req.bypass_policy_lockout_safety_check)?;
         txn.update_kms_key(&key)?;
         Ok(Empty {})
     })

@@ -1,0 +1,376 @@
+//! The API endpoint: `POST /`, in two protocols.
+//!
+//! awsJson 1.1 (Secrets Manager, KMS, Tresor's operator actions) names the
+//! operation in `X-Amz-Target`; awsQuery (IAM, STS) sends a form body with
+//! `Action=…` and the service is the one in the SigV4 credential scope.
+//!
+//! Owns the order every API request goes through: buffer the body (capped),
+//! authenticate (SigV4) before reading anything else, route, build the
+//! caller's access, let the service run the operation, refuse an answer no
+//! authorization decision stood behind, and answer in the protocol's shape
+//! — with `x-amzn-RequestId` on every response, success or error. The one
+//! unsigned API call, STS AssumeRoleWithWebIdentity (the web identity token
+//! is the credential), takes its own path to `service::sts`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::response::Response;
+use http::{HeaderValue, StatusCode};
+use tresor_wire::operation::{TargetError, parse_target, query_target};
+use tresor_wire::query::{
+    XML_CONTENT_TYPE, encode_query_error, is_form_urlencoded, query_action, query_front_door_error,
+};
+use tresor_wire::{AwsError, ErrorCode, Service, StsOperation, Target};
+
+use super::AppState;
+use crate::authz::{self, Resource, Transport};
+use crate::service::Ctx;
+
+/// Largest request body accepted. Secret values are at most 64 KiB; base64
+/// and JSON around them stay well below this.
+pub const MAX_BODY: usize = 1024 * 1024;
+/// A client has this long to send its body.
+const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+
+const JSON_CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+
+/// How a request is framed, from its headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Protocol {
+    AwsJson,
+    AwsQuery,
+}
+
+impl Protocol {
+    fn of(headers: &http::HeaderMap) -> Protocol {
+        let form = headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(is_form_urlencoded);
+        if form && !headers.contains_key("x-amz-target") {
+            Protocol::AwsQuery
+        } else {
+            Protocol::AwsJson
+        }
+    }
+}
+
+pub async fn handle(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let protocol = Protocol::of(&parts.headers);
+    let outcome =
+        match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await {
+            Err(_) => Handled::failed(AwsError::new(
+                ErrorCode::SerializationException,
+                "Timed out reading the request body.",
+            )),
+            Ok(Err(_)) => Handled::failed(AwsError::new(
+                ErrorCode::RequestEntityTooLargeException,
+                format!("The request body must be at most {MAX_BODY} bytes."),
+            )),
+            Ok(Ok(body)) => {
+                let request = ApiRequest {
+                    state: &state,
+                    peer,
+                    parts: &parts,
+                    body: &body,
+                    request_id: &request_id,
+                };
+                match protocol {
+                    Protocol::AwsJson => request.json().await,
+                    Protocol::AwsQuery => request.query().await,
+                }
+            }
+        };
+    let Handled {
+        operation,
+        principal,
+        result,
+        query_service,
+    } = outcome;
+    let (status, body, error) = match result {
+        Ok(body) => (StatusCode::OK, body, None),
+        Err(e) => {
+            let body = match (protocol, query_service) {
+                (Protocol::AwsQuery, Some(service)) => encode_query_error(service, &e, &request_id),
+                // A query request that failed before its service was known.
+                (Protocol::AwsQuery, None) => encode_query_error(Service::Sts, &e, &request_id),
+                (Protocol::AwsJson, _) => e.to_json(),
+            };
+            (
+                StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
+                body,
+                Some(e.code),
+            )
+        }
+    };
+    tracing::info!(
+        request_id = %request_id,
+        peer = %peer,
+        operation = operation.map(|o| o.name()).unwrap_or("-"),
+        principal = principal.as_deref().unwrap_or("-"),
+        status = status.as_u16(),
+        error = error.map(|e| e.as_str()).unwrap_or("-"),
+        latency_us = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static(match protocol {
+            Protocol::AwsJson => JSON_CONTENT_TYPE,
+            Protocol::AwsQuery => XML_CONTENT_TYPE,
+        }),
+    );
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        headers.insert("x-amzn-RequestId", v);
+    }
+    response
+}
+
+/// What became of a request, as far as it got.
+struct Handled {
+    operation: Option<Target>,
+    principal: Option<String>,
+    result: Result<Vec<u8>, AwsError>,
+    /// The awsQuery service that answers (its errors carry its namespace).
+    query_service: Option<Service>,
+}
+
+impl Handled {
+    fn failed(e: AwsError) -> Handled {
+        Handled {
+            operation: None,
+            principal: None,
+            result: Err(e),
+            query_service: None,
+        }
+    }
+}
+
+/// One buffered request on its way through the front door.
+struct ApiRequest<'a> {
+    state: &'a Arc<AppState>,
+    peer: SocketAddr,
+    parts: &'a http::request::Parts,
+    body: &'a bytes::Bytes,
+    request_id: &'a str,
+}
+
+impl ApiRequest<'_> {
+    /// awsJson: the operation is named by `X-Amz-Target`.
+    async fn json(&self) -> Handled {
+        let target = self
+            .parts
+            .headers
+            .get("x-amz-target")
+            .and_then(|t| t.to_str().ok())
+            .unwrap_or_default();
+        self.run(|_| {
+            parse_target(target).map_err(|e| {
+                let message = match e {
+                    TargetError::Malformed | TargetError::UnknownService => {
+                        "The X-Amz-Target header does not name an operation."
+                    }
+                    TargetError::UnknownOperation => {
+                        "The operation named by X-Amz-Target does not exist."
+                    }
+                };
+                AwsError::new(ErrorCode::UnknownOperationException, message)
+            })
+        })
+        .await
+    }
+
+    /// awsQuery: `Action=…` of the service the request is signed for.
+    async fn query(&self) -> Handled {
+        let action = query_action(self.body).unwrap_or_default();
+        let unsigned = !self.parts.headers.contains_key(http::header::AUTHORIZATION);
+        if unsigned && action == StsOperation::AssumeRoleWithWebIdentity.name() {
+            return self.web_identity().await;
+        }
+        let mut handled = self
+            .run(|service| {
+                query_target(service, &action).map_err(|e| match e {
+                    TargetError::Malformed => AwsError::new(
+                        ErrorCode::MissingAction,
+                        "The request must contain the parameter Action.",
+                    ),
+                    _ => AwsError::new(
+                        ErrorCode::InvalidAction,
+                        format!(
+                            "Could not find operation {action} for version {}",
+                            service_version(service)
+                        ),
+                    ),
+                })
+            })
+            .await;
+        let service = handled.operation.map(Target::service).unwrap_or_else(|| {
+            // Not routed: answer as the service the action names, if any.
+            if query_target(Service::Sts, &action).is_ok() {
+                Service::Sts
+            } else {
+                Service::Iam
+            }
+        });
+        handled.query_service = Some(service);
+        handled
+    }
+
+    /// Authenticates, routes with `route` (given the signing service),
+    /// authorizes and runs one request.
+    async fn run(&self, route: impl FnOnce(Service) -> Result<Target, AwsError>) -> Handled {
+        let query = Protocol::of(&self.parts.headers) == Protocol::AwsQuery;
+        let front_door = |service: Service, e: AwsError| {
+            if query {
+                query_front_door_error(service, e)
+            } else {
+                e
+            }
+        };
+        let Some(active) = self.state.barrier.active() else {
+            return Handled::failed(front_door(Service::Sts, crate::barrier::sealed_error()));
+        };
+        let caller = match active.auth.authenticate(self.parts, self.body).await {
+            Ok(caller) => caller,
+            Err(e) => {
+                tracing::debug!(
+                    request_id = self.request_id,
+                    error = e.code.as_str(),
+                    "authentication failed"
+                );
+                return Handled::failed(front_door(Service::Sts, e));
+            }
+        };
+        tracing::debug!(
+            request_id = self.request_id,
+            access_key_id = %caller.access_key_id,
+            region = %caller.region,
+            service = caller.service.signing_name(),
+            "authenticated"
+        );
+        let principal = Some(caller.principal.arn.clone());
+        let op = match route(caller.service) {
+            Ok(op) => op,
+            Err(e) => {
+                return Handled {
+                    operation: None,
+                    principal,
+                    result: Err(front_door(caller.service, e)),
+                    query_service: None,
+                };
+            }
+        };
+        let transport = Transport {
+            source_ip: self.peer.ip(),
+            secure: self.state.secure,
+        };
+        let access =
+            match authz::request_access(&active.directory, &caller, op, self.body, transport).await
+            {
+                Ok(access) => Arc::new(access),
+                Err(e) => {
+                    return Handled {
+                        operation: Some(op),
+                        principal,
+                        result: Err(crate::service::internal_error("loading policies", &e)),
+                        query_service: None,
+                    };
+                }
+            };
+        if let Target::Operator(op) = op {
+            let result = match access.check(Resource::any()) {
+                Ok(()) => super::operator::handle(&self.state.barrier, op).await,
+                Err(e) => Err(e),
+            };
+            return Handled {
+                operation: Some(Target::Operator(op)),
+                principal,
+                result,
+                query_service: None,
+            };
+        }
+        let ctx = Ctx {
+            region: caller.region,
+            account_id: self.state.barrier.account_id().to_string(),
+            access: Arc::clone(&access),
+            request_id: self.request_id.to_string(),
+        };
+        let service = active.service.clone();
+        let body = self.body.clone();
+        // Run the operation on its own task: should it ever panic, the
+        // client still gets an AWS-shaped 500 instead of a dropped
+        // connection.
+        let mut result = tokio::spawn(async move { service.handle(&ctx, op, &body).await })
+            .await
+            .unwrap_or_else(|_| {
+                tracing::error!(operation = op.name(), "an operation panicked");
+                Err(AwsError::internal())
+            });
+        // Fail closed: an answer no policy decision stood behind is not
+        // given.
+        if result.is_ok() && !access.was_checked() {
+            tracing::error!(
+                operation = op.name(),
+                "an operation answered without an authorization check"
+            );
+            result = Err(front_door(
+                op.service(),
+                AwsError::new(
+                    ErrorCode::AccessDeniedException,
+                    format!("{} was not authorized.", op.name()),
+                ),
+            ));
+        }
+        Handled {
+            operation: Some(op),
+            principal,
+            result,
+            query_service: None,
+        }
+    }
+
+    /// STS AssumeRoleWithWebIdentity: unsigned; the token is the credential.
+    async fn web_identity(&self) -> Handled {
+        let op = Target::Sts(StsOperation::AssumeRoleWithWebIdentity);
+        let result = match self.state.barrier.active() {
+            None => Err(query_front_door_error(
+                Service::Sts,
+                crate::barrier::sealed_error(),
+            )),
+            Some(active) => {
+                active
+                    .service
+                    .assume_role_with_web_identity(self.body, self.request_id)
+                    .await
+            }
+        };
+        Handled {
+            operation: Some(op),
+            principal: None,
+            result,
+            query_service: Some(Service::Sts),
+        }
+    }
+}
+
+/// The API version a query service's requests carry.
+fn service_version(service: Service) -> &'static str {
+    match service {
+        Service::Iam => "2010-05-08",
+        _ => "2011-06-15",
+    }
+}
