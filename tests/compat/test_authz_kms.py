@@ -473,6 +473,9 @@ def test_writing_under_a_customer_key_needs_generate_data_key(ids, sm, key, name
 
 
 def test_batch_get_reports_a_kms_denial_per_secret(ids, sm, key, name):
+    """[inferred] the KMS refusal GetSecretValue gives ("Access to KMS is not
+    allowed") appears as that secret's AccessDeniedException entry; the
+    others are returned."""
     plain = sm.create_secret(Name=f"{name}/plain", SecretString="plain")
     locked = sm.create_secret(Name=f"{name}/locked", SecretString="locked", KmsKeyId=key["Arn"])
     user = ids.user("batchkms", policy=h.policy(h.allow(
