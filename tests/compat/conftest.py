@@ -182,3 +182,44 @@ def persistent_supported():
     if not tresor_bin():
         pytest.skip("persistent-mode tests need TRESOR_BIN (not available with an external endpoint)")
     return tresor_bin()
+
+
+# ---------------------------------------------------------------- access control
+
+
+@pytest.fixture(scope="session")
+def account(endpoint) -> str:
+    """The account of the session server (dev mode: 000000000000)."""
+    return h.account_of_endpoint(endpoint)
+
+
+@pytest.fixture(scope="session")
+def root(endpoint, account) -> h.Principal:
+    """The dev server's fixed credentials: the account root."""
+    return h.Principal(h.root_arn(account), endpoint)
+
+
+@pytest.fixture(scope="session")
+def iam(endpoint):
+    """boto3 iam client as the account root."""
+    return h.make_client(endpoint, service="iam")
+
+
+@pytest.fixture(scope="session")
+def iam_raw_params(endpoint):
+    return h.make_client(endpoint, service="iam", validate=False)
+
+
+@pytest.fixture(scope="session")
+def sts(endpoint):
+    """boto3 sts client as the account root."""
+    return h.make_client(endpoint, service="sts")
+
+
+@pytest.fixture
+def ids(endpoint, account):
+    """Creates IAM users/groups/roles/policies for one test and deletes them
+    afterwards (h.Identities)."""
+    identities = h.Identities(endpoint, account)
+    yield identities
+    identities.cleanup()

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
 
 import boto3
+import botocore
 import botocore.auth
 import pytest
 from botocore.auth import SigV4Auth
@@ -289,15 +290,17 @@ class ServerProcess:
         return "--- server log (tail) ---\n" + "\n".join(lines[-n:])
 
 
-def dev_server(binary: str, workdir: Path, akid: str, secret: str) -> ServerProcess:
+def dev_server(binary: str, workdir: Path, akid: str, secret: str, *,
+               extra_args: Iterable[str] = (), log_name: str = "dev-server.log") -> ServerProcess:
     port = free_port()
     args = [
         binary, "server", "--dev",
         "--listen", f"127.0.0.1:{port}",
         "--dev-access-key-id", akid,
         "--dev-secret-access-key", secret,
+        *extra_args,
     ]
-    return ServerProcess(args, port, workdir / "dev-server.log", workdir)
+    return ServerProcess(args, port, workdir / log_name, workdir)
 
 
 def persistent_server(binary: str, data_dir: Path, workdir: Path, *,
@@ -332,26 +335,38 @@ class Endpoint:
     url: str
     access_key_id: str
     secret_access_key: str
+    session_token: Optional[str] = None  # temporary (ASIA...) credentials only
+
+    def with_credentials(self, access_key_id: str, secret_access_key: str,
+                         session_token: Optional[str] = None) -> "Endpoint":
+        return Endpoint(self.url, access_key_id, secret_access_key, session_token)
 
 
 def make_client(ep: Endpoint, region: str = DEFAULT_REGION, *, validate: bool = True,
-                read_timeout: float = 30.0, service: str = "secretsmanager"):
-    """A boto3 client (`secretsmanager` unless `service` says `kms`) with
-    retries off, so every error is the first answer (botocore retries
-    LimitExceededException and 5xx by default)."""
-    session = boto3.session.Session()
+                read_timeout: float = 30.0, service: str = "secretsmanager",
+                unsigned: bool = False, session: Optional[boto3.session.Session] = None):
+    """A boto3 client (`secretsmanager` unless `service` says `kms`, `iam` or
+    `sts`) with retries off, so every error is the first answer (botocore
+    retries LimitExceededException and 5xx by default). `unsigned` sends no
+    Authorization header at all (AssumeRoleWithWebIdentity)."""
+    session = session or boto3.session.Session()
+    extra = {}
+    if unsigned:
+        extra["signature_version"] = botocore.UNSIGNED
     return session.client(
         service,
         endpoint_url=ep.url,
         region_name=region,
-        aws_access_key_id=ep.access_key_id,
-        aws_secret_access_key=ep.secret_access_key,
+        aws_access_key_id=None if unsigned else ep.access_key_id,
+        aws_secret_access_key=None if unsigned else ep.secret_access_key,
+        aws_session_token=None if unsigned else ep.session_token,
         config=Config(
             retries={"total_max_attempts": 1, "mode": "standard"},
             parameter_validation=validate,
             connect_timeout=5,
             read_timeout=read_timeout,
             tcp_keepalive=False,
+            **extra,
         ),
     )
 
@@ -918,3 +933,457 @@ def wait_exit(proc: subprocess.Popen, timeout: float = 30.0) -> Optional[int]:
         return proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         return None
+
+
+# --------------------------------------------------------------------------
+# Access control: IAM identities, STS sessions, policy documents and AWS's
+# denial messages (contract: tests/compat/README.md, "Access control").
+# --------------------------------------------------------------------------
+# Sources, tagged as above:
+#  [AWS] recorded from real AWS (messages quoted in public bug reports; the
+#        thread is named next to each constant),
+#  [doc] IAM User Guide ("Troubleshoot access denied error messages", "Policy
+#        evaluation logic"), the Secrets Manager / KMS / STS API references,
+#        the Service Authorization Reference, botocore's iam/sts models.
+
+# The five reasons AWS gives at the end of an access-denied message [doc]:
+# "User: <arn> is not authorized to perform: <action> on resource: <res>
+# <reason>"; explicit denies may be followed by ": <policy arn>" (newer
+# format), so only the phrase is compared.
+DENY_NO_IDENTITY_ALLOW = "because no identity-based policy allows the {action} action"
+DENY_NO_RESOURCE_ALLOW = "because no resource-based policy allows the {action} action"
+DENY_NO_SESSION_ALLOW = "because no session policy allows the {action} action"
+DENY_EXPLICIT_IDENTITY = "with an explicit deny in an identity-based policy"
+DENY_EXPLICIT_RESOURCE = "with an explicit deny in a resource-based policy"
+DENY_REASONS = (DENY_NO_IDENTITY_ALLOW, DENY_NO_RESOURCE_ALLOW, DENY_NO_SESSION_ALLOW,
+                DENY_EXPLICIT_IDENTITY, DENY_EXPLICIT_RESOURCE)
+
+# [AWS] Secrets Manager when the caller may not use the secret's KMS key
+# (reference section 2).
+MSG_KMS_NOT_ALLOWED = "Access to KMS is not allowed"
+# [AWS] STS AssumeRole / AssumeRoleWith* (kreuzwerker/awsu#27,
+# prowler-cloud/prowler#923; ValidationError, HTTP 400).
+MSG_DURATION_EXCEEDS_MAX = ("The requested DurationSeconds exceeds the MaxSessionDuration set "
+                            "for this role.")
+# [AWS] AssumeRole with the account root's credentials (kubeflow/testing#961;
+# AccessDenied, HTTP 403).
+MSG_ROOT_CANNOT_ASSUME = "Roles may not be assumed by root accounts."
+# [AWS] AssumeRoleWithWebIdentity refused by the trust policy
+# (aws/aws-sdk-net#1522, aws-amplify/aws-sdk-android#9; AccessDenied, 403).
+MSG_WEB_IDENTITY_DENIED = "Not authorized to perform sts:AssumeRoleWithWebIdentity"
+# [AWS] a third access key (simonw/s3-credentials#64; LimitExceeded, 409).
+# An Inactive key still counts (same thread).
+MSG_ACCESS_KEY_QUOTA = "Cannot exceed quota for AccessKeysPerUser: 2"
+# [AWS] DeleteUser / DeleteRole / DeleteGroup refused (DeleteConflict, 409):
+# aws-controllers-k8s/community#2229, simonw/s3-credentials#10,
+# ansible/ansible#22832.
+MSG_DELETE_KEYS_FIRST = "Cannot delete entity, must delete access keys first."
+MSG_DELETE_POLICIES_FIRST = "Cannot delete entity, must delete policies first."
+MSG_DETACH_POLICIES_FIRST = "Cannot delete entity, must detach all policies first."
+
+# [doc] IAM unique-identifier prefixes ("IAM identifiers", unique IDs).
+PREFIX_USER_ID = "AIDA"
+PREFIX_ROLE_ID = "AROA"
+PREFIX_GROUP_ID = "AGPA"
+PREFIX_POLICY_ID = "ANPA"
+PREFIX_ACCESS_KEY = "AKIA"
+PREFIX_TEMP_ACCESS_KEY = "ASIA"
+
+IAM_NAME_RE = re.compile(r"^[\w+=,.@-]{1,64}$")
+
+
+def iam_name(hint: str = "x") -> str:
+    """A fresh IAM user/role/group/policy name (≤ 64 chars of [\\w+=,.@-])."""
+    hint = re.sub(r"[^A-Za-z0-9_+=,.@-]", "_", hint)[:28] or "x"
+    return f"c{RUN_ID}-{hint}-{uuid.uuid4().hex[:8]}"
+
+
+def session_name(hint: str = "s") -> str:
+    hint = re.sub(r"[^A-Za-z0-9_+=,.@-]", "_", hint)[:40] or "s"
+    return f"{hint}-{uuid.uuid4().hex[:8]}"
+
+
+def root_arn(account: str) -> str:
+    return f"arn:aws:iam::{account}:root"
+
+
+def user_arn(account: str, name: str, path: str = "/") -> str:
+    return f"arn:aws:iam::{account}:user{path}{name}"
+
+
+def role_arn(account: str, name: str, path: str = "/") -> str:
+    return f"arn:aws:iam::{account}:role{path}{name}"
+
+
+def assumed_role_arn(account: str, role: str, session: str) -> str:
+    return f"arn:aws:sts::{account}:assumed-role/{role}/{session}"
+
+
+def secret_arn_glob(account: str, name: str, region: str = DEFAULT_REGION) -> str:
+    """The Resource AWS recommends for one secret by name: its ARN with the
+    6-character suffix as `??????` ([doc] "Secrets Manager ARN" in the
+    permissions examples)."""
+    return f"arn:aws:secretsmanager:{region}:{account}:secret:{name}-??????"
+
+
+def secrets_under(account: str, prefix: str, region: str = DEFAULT_REGION) -> str:
+    return f"arn:aws:secretsmanager:{region}:{account}:secret:{prefix}*"
+
+
+# ---------------------------------------------------------------- documents
+
+
+def statement(effect: str, action: Any = None, resource: Any = "*", *,
+              not_action: Any = None, not_resource: Any = None, principal: Any = None,
+              condition: Optional[dict] = None, sid: Optional[str] = None) -> dict:
+    st: dict = {"Effect": effect}
+    if sid:
+        st["Sid"] = sid
+    if principal is not None:
+        st["Principal"] = principal
+    if action is not None:
+        st["Action"] = action
+    if not_action is not None:
+        st["NotAction"] = not_action
+    if not_resource is not None:
+        st["NotResource"] = not_resource
+    elif resource is not None:
+        st["Resource"] = resource
+    if condition:
+        st["Condition"] = condition
+    return st
+
+
+def allow(action: Any = None, resource: Any = "*", **kwargs) -> dict:
+    return statement("Allow", action, resource, **kwargs)
+
+
+def deny(action: Any = None, resource: Any = "*", **kwargs) -> dict:
+    return statement("Deny", action, resource, **kwargs)
+
+
+def policy(*statements: dict) -> str:
+    """A policy document (JSON text) with Version 2012-10-17."""
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def trust(*principals: Any, action: Any = "sts:AssumeRole", condition: Optional[dict] = None) -> str:
+    """A role trust policy allowing `action` to each principal. A principal
+    is an ARN (→ {"AWS": arn}) or a ready Principal dict."""
+    sts = []
+    for p in principals:
+        st = {"Effect": "Allow", "Principal": {"AWS": p} if isinstance(p, str) else p,
+              "Action": action}
+        if condition:
+            st["Condition"] = condition
+        sts.append(st)
+    return json.dumps({"Version": "2012-10-17", "Statement": sts})
+
+
+# ---------------------------------------------------------------- denials
+
+ANY_RESOURCE = object()
+
+
+def assert_denial_message(message: Optional[str], principal_arn: str, actions: Any,
+                          resource: Any = ANY_RESOURCE, reason: Optional[str] = None) -> None:
+    """AWS's access-denied text [doc]: `User: <principal> is not authorized
+    to perform: <action>[ on resource: <resource>] <reason>`.
+    `actions`: one action or a tuple of acceptable ones. `resource`: a
+    string or tuple of acceptable resources; None for actions without a
+    resource type (AWS omits "on resource", e.g. [AWS] ListSecrets,
+    external-secrets/external-secrets#1443; "on resource: *" is accepted
+    too); ANY_RESOURCE to not check it. `reason`: one of DENY_* (None: any)."""
+    message = message or ""
+    acts = (actions,) if isinstance(actions, str) else tuple(actions)
+    head = f"User: {principal_arn} is not authorized to perform: "
+    assert message.startswith(head), f"not an AWS denial of {principal_arn}: {message!r}"
+    rest = message[len(head):]
+    action = next((a for a in acts if rest.startswith(a + " ") or rest == a), None)
+    assert action, f"denial names another action than {acts}: {message!r}"
+    rest = rest[len(action):]
+    if resource is None:
+        if rest.startswith(" on resource: * "):
+            rest = rest[len(" on resource: *"):]
+        assert rest.startswith(" because ") or rest.startswith(" with "), message
+    elif resource is not ANY_RESOURCE:
+        options = (resource,) if isinstance(resource, str) else tuple(resource)
+        hit = next((r for r in options if rest.startswith(f" on resource: {r} ")), None)
+        assert hit, f"denial should name the resource as one of {options}: {message!r}"
+        rest = rest[len(f" on resource: {hit}"):]
+    reasons = [reason] if reason else list(DENY_REASONS)
+    assert any(r.format(action=action) in rest for r in reasons), \
+        f"denial reason should be {reasons}: {message!r}"
+
+
+def expect_denied(call: Callable[[], Any], principal_arn: str, actions: Any,
+                  resource: Any = ANY_RESOURCE, reason: Optional[str] = None, *,
+                  code: str = "AccessDeniedException", status: int = 400) -> dict:
+    """The call is refused by authorization: `code` (AccessDeniedException,
+    HTTP 400, for Secrets Manager and KMS; AccessDenied, HTTP 403, for IAM
+    and STS), with AWS's message form."""
+    resp = expect_error(call, code, status=status)
+    assert_denial_message(resp["Error"].get("Message"), principal_arn, actions, resource, reason)
+    return resp
+
+
+def expect_iam_denied(call: Callable[[], Any], principal_arn: str, actions: Any,
+                      resource: Any = ANY_RESOURCE, reason: Optional[str] = None) -> dict:
+    return expect_denied(call, principal_arn, actions, resource, reason,
+                         code="AccessDenied", status=403)
+
+
+# ---------------------------------------------------------------- principals
+
+_SHARED_SESSION: Optional[boto3.session.Session] = None
+
+
+def shared_session() -> boto3.session.Session:
+    """One boto3 session for the many short-lived identity clients (loading
+    the service models once). Not for threads."""
+    global _SHARED_SESSION
+    if _SHARED_SESSION is None:
+        _SHARED_SESSION = boto3.session.Session()
+    return _SHARED_SESSION
+
+
+@dataclass
+class Principal:
+    """Someone who signs requests: the account root, an IAM user (with an
+    access key) or a role session (temporary credentials)."""
+
+    arn: str
+    endpoint: Endpoint
+    name: str = ""
+    user_id: str = ""
+    _clients: dict = field(default_factory=dict, repr=False)
+
+    def client(self, service: str = "secretsmanager", region: str = DEFAULT_REGION, *,
+               validate: bool = False):
+        """Clients without client-side validation by default, so that only
+        the server decides (sm_raw_params style)."""
+        key = (service, region, validate)
+        if key not in self._clients:
+            self._clients[key] = make_client(self.endpoint, region, validate=validate,
+                                             service=service, session=shared_session())
+        return self._clients[key]
+
+    @property
+    def sm(self):
+        return self.client("secretsmanager")
+
+    @property
+    def kms(self):
+        return self.client("kms")
+
+    @property
+    def iam(self):
+        return self.client("iam")
+
+    @property
+    def sts(self):
+        return self.client("sts")
+
+
+def iam_list_all(call: Callable[..., dict], key: str, **kwargs) -> list:
+    """Follows IAM's IsTruncated/Marker paging."""
+    out = []
+    for _ in range(10_000):
+        resp = call(**kwargs)
+        out.extend(resp[key])
+        if not resp.get("IsTruncated"):
+            return out
+        assert resp.get("Marker"), f"IsTruncated without Marker: {resp}"
+        kwargs["Marker"] = resp["Marker"]
+    raise AssertionError("paging did not end")
+
+
+class Identities:
+    """Creates IAM users, groups, roles and managed policies through the IAM
+    API as the account root, hands out principals that sign with their own
+    credentials, and deletes everything it created (best effort) at the end
+    of the test."""
+
+    def __init__(self, endpoint: Endpoint, account: str):
+        self.endpoint = endpoint
+        self.account = account
+        self.admin = Principal(root_arn(account), endpoint)
+        self.iam = make_client(endpoint, service="iam", session=shared_session())
+        self.sts = make_client(endpoint, service="sts", session=shared_session())
+        self.users: list = []
+        self.groups: list = []
+        self.roles: list = []
+        self.policies: list = []
+
+    # -- creation
+
+    def user(self, hint: str = "user", *, policy: Optional[str] = None,
+             policies: Optional[dict] = None, managed: Iterable[str] = (),
+             groups: Iterable[str] = (), tags: Optional[dict] = None,
+             path: Optional[str] = None, key: bool = True) -> Principal:
+        """An IAM user with an access key; `policy` is one inline policy,
+        `policies` maps inline policy names to documents."""
+        name = iam_name(hint)
+        kwargs: dict = {"UserName": name}
+        if tags:
+            kwargs["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+        if path:
+            kwargs["Path"] = path
+        created = self.iam.create_user(**kwargs)["User"]
+        self.users.append(name)
+        inline = dict(policies or {})
+        if policy is not None:
+            inline["inline"] = policy
+        for pname, doc in inline.items():
+            self.iam.put_user_policy(UserName=name, PolicyName=pname, PolicyDocument=doc)
+        for arn in managed:
+            self.iam.attach_user_policy(UserName=name, PolicyArn=arn)
+        for group in groups:
+            self.iam.add_user_to_group(GroupName=group, UserName=name)
+        ep = self.endpoint
+        if key:
+            akid, secret = self.access_key(name)
+            ep = self.endpoint.with_credentials(akid, secret)
+        return Principal(created["Arn"], ep, name=name, user_id=created["UserId"])
+
+    def access_key(self, user_name: str) -> tuple:
+        k = self.iam.create_access_key(UserName=user_name)["AccessKey"]
+        return k["AccessKeyId"], k["SecretAccessKey"]
+
+    def group(self, hint: str = "group", *, policy: Optional[str] = None,
+              managed: Iterable[str] = ()) -> str:
+        name = iam_name(hint)
+        self.iam.create_group(GroupName=name)
+        self.groups.append(name)
+        if policy is not None:
+            self.iam.put_group_policy(GroupName=name, PolicyName="inline", PolicyDocument=policy)
+        for arn in managed:
+            self.iam.attach_group_policy(GroupName=name, PolicyArn=arn)
+        return name
+
+    def role(self, hint: str = "role", *, trust_policy: Optional[str] = None,
+             trusted: Iterable[str] = (), policy: Optional[str] = None,
+             managed: Iterable[str] = (), tags: Optional[dict] = None,
+             max_session: Optional[int] = None) -> dict:
+        """A role; trusted by `trust_policy`, else by the ARNs in `trusted`
+        (sts:AssumeRole), else by the account (its identities then need an
+        sts:AssumeRole identity permission). Returns GetRole's Role."""
+        name = iam_name(hint)
+        doc = trust_policy or trust(*(list(trusted) or [root_arn(self.account)]))
+        kwargs: dict = {"RoleName": name, "AssumeRolePolicyDocument": doc}
+        if tags:
+            kwargs["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+        if max_session:
+            kwargs["MaxSessionDuration"] = max_session
+        role = self.iam.create_role(**kwargs)["Role"]
+        self.roles.append(name)
+        if policy is not None:
+            self.iam.put_role_policy(RoleName=name, PolicyName="inline", PolicyDocument=policy)
+        for arn in managed:
+            self.iam.attach_role_policy(RoleName=name, PolicyArn=arn)
+        return role
+
+    def managed_policy(self, hint: str, document: str) -> str:
+        name = iam_name(hint)
+        arn = self.iam.create_policy(PolicyName=name, PolicyDocument=document)["Policy"]["Arn"]
+        self.policies.append(arn)
+        return arn
+
+    def assume(self, who: Principal, role: Any, session: Optional[str] = None,
+               **kwargs) -> Principal:
+        """`who` assumes `role` (a Role dict or an ARN); the session as a
+        Principal signing with the temporary credentials."""
+        arn = role["Arn"] if isinstance(role, dict) else role
+        session = session or session_name()
+        resp = who.client("sts", validate=True).assume_role(
+            RoleArn=arn, RoleSessionName=session, **kwargs)
+        c = resp["Credentials"]
+        return Principal(resp["AssumedRoleUser"]["Arn"],
+                         self.endpoint.with_credentials(c["AccessKeyId"], c["SecretAccessKey"],
+                                                        c["SessionToken"]),
+                         name=session, user_id=resp["AssumedRoleUser"]["AssumedRoleId"])
+
+    # -- cleanup
+
+    def _quiet(self, fn: Callable[..., Any], **kwargs) -> Any:
+        try:
+            return fn(**kwargs)
+        except ClientError:
+            return None
+
+    def _names(self, call: Callable[..., dict], key: str, field_name: Optional[str] = None,
+               **kwargs) -> list:
+        try:
+            items = iam_list_all(call, key, **kwargs)
+        except ClientError:
+            return []
+        return [i[field_name] if field_name else i for i in items]
+
+    def cleanup(self) -> None:
+        iam = self.iam
+        for name in reversed(self.users):
+            for g in self._names(iam.list_groups_for_user, "Groups", "GroupName", UserName=name):
+                self._quiet(iam.remove_user_from_group, GroupName=g, UserName=name)
+            for p in self._names(iam.list_user_policies, "PolicyNames", UserName=name):
+                self._quiet(iam.delete_user_policy, UserName=name, PolicyName=p)
+            for a in self._names(iam.list_attached_user_policies, "AttachedPolicies", "PolicyArn",
+                                 UserName=name):
+                self._quiet(iam.detach_user_policy, UserName=name, PolicyArn=a)
+            for k in self._names(iam.list_access_keys, "AccessKeyMetadata", "AccessKeyId",
+                                 UserName=name):
+                self._quiet(iam.delete_access_key, UserName=name, AccessKeyId=k)
+            self._quiet(iam.delete_user, UserName=name)
+        for name in reversed(self.roles):
+            for p in self._names(iam.list_role_policies, "PolicyNames", RoleName=name):
+                self._quiet(iam.delete_role_policy, RoleName=name, PolicyName=p)
+            for a in self._names(iam.list_attached_role_policies, "AttachedPolicies", "PolicyArn",
+                                 RoleName=name):
+                self._quiet(iam.detach_role_policy, RoleName=name, PolicyArn=a)
+            self._quiet(iam.delete_role, RoleName=name)
+        for name in reversed(self.groups):
+            got = self._quiet(iam.get_group, GroupName=name) or {}
+            for u in got.get("Users", []):
+                self._quiet(iam.remove_user_from_group, GroupName=name, UserName=u["UserName"])
+            for p in self._names(iam.list_group_policies, "PolicyNames", GroupName=name):
+                self._quiet(iam.delete_group_policy, GroupName=name, PolicyName=p)
+            for a in self._names(iam.list_attached_group_policies, "AttachedPolicies",
+                                 "PolicyArn", GroupName=name):
+                self._quiet(iam.detach_group_policy, GroupName=name, PolicyArn=a)
+            self._quiet(iam.delete_group, GroupName=name)
+        for arn in reversed(self.policies):
+            for v in self._names(iam.list_policy_versions, "Versions", PolicyArn=arn):
+                if not v.get("IsDefaultVersion"):
+                    self._quiet(iam.delete_policy_version, PolicyArn=arn, VersionId=v["VersionId"])
+            self._quiet(iam.delete_policy, PolicyArn=arn)
+
+
+def account_of_endpoint(ep: Endpoint) -> str:
+    """The endpoint's account: GetCallerIdentity, else the account in a
+    fresh secret's ARN (so that tests fail on their own assertions, not in
+    a fixture, while STS is missing)."""
+    try:
+        return make_client(ep, service="sts").get_caller_identity()["Account"]
+    except Exception:  # noqa: BLE001 - any failure: fall back
+        sm = make_client(ep)
+        return account_of(sm.create_secret(Name=unique_name("account-probe"),
+                                           SecretString="x")["ARN"])
+
+
+def expect_sts_denied(call: Callable[[], Any], principal_arn: str, resource: str,
+                      action: str = "sts:AssumeRole") -> dict:
+    """STS AccessDenied (HTTP 403). [AWS] AssumeRole refusals read `User:
+    <caller> is not authorized to perform: sts:AssumeRole on resource: <role
+    ARN>` and often carry no reason (amzn/selling-partner-api-models#1186,
+    aws/karpenter-provider-aws#4680), so only that head is compared."""
+    resp = expect_error(call, "AccessDenied", status=403)
+    message = resp["Error"].get("Message") or ""
+    head = f"User: {principal_arn} is not authorized to perform: {action} on resource: {resource}"
+    assert message == head or message.startswith(head + " "), message
+    return resp
+
+
+def assert_expires_in(expiration: dt.datetime, seconds: int, slack: float = 600) -> None:
+    """Temporary credentials expire `seconds` after issue (± `slack`, which
+    absorbs clock differences; this is not a timing measurement)."""
+    delta = (expiration - utcnow()).total_seconds()
+    assert abs(delta - seconds) <= slack, (expiration, seconds, delta)

@@ -1,6 +1,7 @@
-"""The AWS CLI (`aws secretsmanager ...`) against the server: the README quick
-start and a handful of operations, binary values through fileb://, and the
-CLI's own pagination. The CLI is isolated from ~/.aws."""
+"""The AWS CLI (`aws secretsmanager ...`, `aws kms ...`, `aws iam ...`, `aws
+sts ...`) against the server: the README quick start and a handful of
+operations, binary values through fileb://, the CLI's own pagination, and
+managing identities and signing as them. The CLI is isolated from ~/.aws."""
 
 import base64
 import json
@@ -26,13 +27,17 @@ def aws(endpoint, tmp_path_factory):
     home = tmp_path_factory.mktemp("cli-home")
 
     def run(*args, region=h.DEFAULT_REGION, endpoint_flag=True, check=True, output="json",
-            service="secretsmanager"):
+            service="secretsmanager", creds=None):
+        """`creds`: (access key id, secret access key[, session token]) to
+        sign with instead of the session server's root credentials."""
+        akid, secret, session_token = (tuple(creds) + (None,))[:3] if creds else (
+            endpoint.access_key_id, endpoint.secret_access_key, None)
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": str(home),
             "LANG": "C.UTF-8",
-            "AWS_ACCESS_KEY_ID": endpoint.access_key_id,
-            "AWS_SECRET_ACCESS_KEY": endpoint.secret_access_key,
+            "AWS_ACCESS_KEY_ID": akid,
+            "AWS_SECRET_ACCESS_KEY": secret,
             "AWS_DEFAULT_REGION": region,
             "AWS_ENDPOINT_URL": endpoint.url,
             "AWS_CONFIG_FILE": str(home / "no-config"),
@@ -42,6 +47,8 @@ def aws(endpoint, tmp_path_factory):
             "AWS_PAGER": "",
             "AWS_EC2_METADATA_DISABLED": "true",
         }
+        if session_token:
+            env["AWS_SESSION_TOKEN"] = session_token
         for var in ("PYTHONPATH", "VIRTUAL_ENV", "PYENV_VERSION", "PYENV_ROOT"):
             if var in os.environ:
                 env[var] = os.environ[var]
@@ -205,3 +212,79 @@ def test_kms_through_the_cli(aws, tmp_path):
     assert base64.b64decode(again["Plaintext"]) == plaintext.read_bytes()
     aliases = kms("list-aliases", "--key-id", key["KeyId"])["Aliases"]
     assert [a["AliasName"] for a in aliases] == [alias]
+
+
+# ------------------------------------------------------------ IAM and STS
+
+
+def test_iam_user_with_an_inline_policy_through_the_cli(aws, sm, ids, account, name, tmp_path):
+    """Issue acceptance: `aws iam create-user`, `create-access-key`,
+    `put-user-policy` and `aws sts get-caller-identity` work against Tresor."""
+    readable = sm.create_secret(Name=f"{name}/readable", SecretString="cli-readable")
+    hidden = sm.create_secret(Name=f"{name}/hidden", SecretString="cli-hidden")
+    user = h.iam_name("cli")
+    _, created, _ = aws("create-user", "--user-name", user, service="iam")
+    ids.users.append(user)
+    arn = h.user_arn(account, user)
+    assert created["User"]["UserName"] == user and created["User"]["Arn"] == arn
+    _, key, _ = aws("create-access-key", "--user-name", user, service="iam")
+    key = key["AccessKey"]
+    assert key["AccessKeyId"].startswith("AKIA") and key["Status"] == "Active"
+    policy = tmp_path / "policy.json"
+    policy.write_text(h.policy(h.allow("secretsmanager:GetSecretValue", readable["ARN"])))
+    aws("put-user-policy", "--user-name", user, "--policy-name", "cli-read",
+        "--policy-document", f"file://{policy}", service="iam", output="text")
+    _, listed, _ = aws("list-user-policies", "--user-name", user, service="iam")
+    assert listed["PolicyNames"] == ["cli-read"]
+
+    creds = (key["AccessKeyId"], key["SecretAccessKey"])
+    _, me, _ = aws("get-caller-identity", service="sts", creds=creds)
+    assert me == {"UserId": created["User"]["UserId"], "Account": account, "Arn": arn}
+    _, root_me, _ = aws("get-caller-identity", service="sts")
+    assert root_me["Arn"] == h.root_arn(account)
+
+    _, value, _ = aws("get-secret-value", "--secret-id", readable["Name"], creds=creds)
+    assert value["SecretString"] == "cli-readable"
+    rc, _, err = aws("get-secret-value", "--secret-id", hidden["Name"], creds=creds, check=False)
+    assert rc != 0
+    assert "(AccessDeniedException)" in err, err
+    assert (f"User: {arn} is not authorized to perform: secretsmanager:GetSecretValue"
+            in err), err
+    assert "cli-hidden" not in err
+
+
+def test_assume_role_through_the_cli(aws, sm, ids, account, name, tmp_path):
+    """Issue acceptance: `aws sts assume-role` works, and its temporary
+    credentials (AWS_SESSION_TOKEN) sign as the assumed role."""
+    secret = sm.create_secret(Name=name, SecretString="for the role")
+    user = ids.user("cliassumer")
+    role = h.iam_name("clirole")
+    trust = tmp_path / "trust.json"
+    trust.write_text(h.trust(user.arn))
+    _, created, _ = aws("create-role", "--role-name", role, "--assume-role-policy-document",
+                        f"file://{trust}", service="iam")
+    ids.roles.append(role)
+    role_arn = created["Role"]["Arn"]
+    assert role_arn == h.role_arn(account, role)
+    permissions = tmp_path / "role-policy.json"
+    permissions.write_text(h.policy(h.allow("secretsmanager:GetSecretValue", secret["ARN"])))
+    aws("put-role-policy", "--role-name", role, "--policy-name", "read", "--policy-document",
+        f"file://{permissions}", service="iam", output="text")
+
+    user_creds = (user.endpoint.access_key_id, user.endpoint.secret_access_key)
+    _, assumed, _ = aws("assume-role", "--role-arn", role_arn, "--role-session-name",
+                        "cli-session", "--duration-seconds", "900", service="sts",
+                        creds=user_creds)
+    c = assumed["Credentials"]
+    assert c["AccessKeyId"].startswith("ASIA") and c["SessionToken"]
+    session_arn = h.assumed_role_arn(account, role, "cli-session")
+    assert assumed["AssumedRoleUser"]["Arn"] == session_arn
+    session = (c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+    _, me, _ = aws("get-caller-identity", service="sts", creds=session)
+    assert me["Arn"] == session_arn
+    _, value, _ = aws("get-secret-value", "--secret-id", secret["ARN"], creds=session)
+    assert value["SecretString"] == "for the role"
+    # Without the session token the temporary key is unknown.
+    rc, _, err = aws("get-secret-value", "--secret-id", secret["ARN"], creds=session[:2],
+                     check=False)
+    assert rc != 0 and "(UnrecognizedClientException)" in err, err
