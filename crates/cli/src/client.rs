@@ -1,4 +1,4 @@
-//! A small signed HTTP client for the operator commands.
+//! A small signed HTTP client for the operator and admin commands.
 //!
 //! Finds the endpoint and credentials the AWS way (`--endpoint`, then
 //! `AWS_ENDPOINT_URL`; `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
@@ -89,27 +89,81 @@ impl Endpoint {
 
     /// A signed awsJson call of Tresor's operator API.
     pub async fn operator_call(&self, operation: &str) -> anyhow::Result<serde_json::Value> {
-        let access_key_id =
-            std::env::var("AWS_ACCESS_KEY_ID").context("AWS_ACCESS_KEY_ID is not set")?;
-        let secret = zeroize::Zeroizing::new(
-            std::env::var("AWS_SECRET_ACCESS_KEY").context("AWS_SECRET_ACCESS_KEY is not set")?,
-        );
-        let token = std::env::var("AWS_SESSION_TOKEN").ok();
-        let region = std::env::var("AWS_REGION")
-            .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
-            .unwrap_or_else(|_| tresor_server::DEFAULT_REGION.to_string());
-        let body = b"{}".to_vec();
+        let target = format!("TresorOperator.{operation}");
+        let (status, body) = self
+            .signed(
+                "tresor",
+                &Credentials::from_env()?.region,
+                "application/x-amz-json-1.1",
+                Some(&target),
+                b"{}".to_vec(),
+            )
+            .await?;
+        let value: serde_json::Value =
+            serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+        if status != 200 {
+            bail!("{}", describe_error(status, &value));
+        }
+        Ok(value)
+    }
+
+    /// A signed awsQuery call (IAM, STS): `Action` with `params`; the XML
+    /// answer, or the service's error as `Code (HTTP n): message`.
+    pub async fn query_call(
+        &self,
+        service: &str,
+        version: &str,
+        action: &str,
+        params: &[(&str, &str)],
+    ) -> anyhow::Result<String> {
+        let mut form = format!("Action={action}&Version={version}");
+        for (name, value) in params {
+            form.push('&');
+            form.push_str(name);
+            form.push('=');
+            form.extend(percent_encoding::utf8_percent_encode(value, FORM_VALUE));
+        }
+        // IAM and STS are global: signed for us-east-1.
+        let (status, body) = self
+            .signed(
+                service,
+                "us-east-1",
+                "application/x-www-form-urlencoded; charset=utf-8",
+                None,
+                form.into_bytes(),
+            )
+            .await?;
+        let text = String::from_utf8_lossy(&body).into_owned();
+        if status != 200 {
+            let code = xml_values(&text, "Code").pop().unwrap_or_else(|| "Error".into());
+            let message = xml_values(&text, "Message").pop().unwrap_or_default();
+            bail!("{code} (HTTP {status}): {message}");
+        }
+        Ok(text)
+    }
+
+    /// Sends `body` signed with the caller's AWS credentials.
+    async fn signed(
+        &self,
+        service: &str,
+        region: &str,
+        content_type: &'static str,
+        target: Option<&str>,
+        body: Vec<u8>,
+    ) -> anyhow::Result<(u16, Bytes)> {
+        let credentials = Credentials::from_env()?;
         let mut request = self.request(http::Method::POST, "/", body.clone());
         let headers = request.headers_mut();
         headers.insert(
             http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static("application/x-amz-json-1.1"),
+            http::HeaderValue::from_static(content_type),
         );
-        headers.insert(
-            "x-amz-target",
-            http::HeaderValue::from_str(&format!("TresorOperator.{operation}"))
-                .expect("an operation name is a header value"),
-        );
+        if let Some(target) = target {
+            headers.insert(
+                "x-amz-target",
+                http::HeaderValue::from_str(target).context("an invalid operation name")?,
+            );
+        }
         let (mut parts, full) = request.into_parts();
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -119,23 +173,75 @@ impl Endpoint {
             &mut parts,
             &body,
             &tresor_wire::sigv4::SigningParams {
-                access_key_id: &access_key_id,
-                secret_access_key: &secret,
-                session_token: token.as_deref(),
-                region: &region,
-                service: "tresor",
+                access_key_id: &credentials.access_key_id,
+                secret_access_key: &credentials.secret_access_key,
+                session_token: credentials.session_token.as_deref(),
+                region,
+                service,
                 time: now,
             },
         )
         .map_err(|e| anyhow!("cannot sign the request: {e:?}"))?;
-        let (status, body) = self.send(Request::from_parts(parts, full)).await?;
-        let value: serde_json::Value =
-            serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
-        if status != 200 {
-            bail!("{}", describe_error(status, &value));
-        }
-        Ok(value)
+        self.send(Request::from_parts(parts, full)).await
     }
+}
+
+/// Form values are percent-encoded except RFC 3986's unreserved characters.
+const FORM_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// The caller's AWS credentials and region, from the environment.
+struct Credentials {
+    access_key_id: String,
+    secret_access_key: zeroize::Zeroizing<String>,
+    session_token: Option<String>,
+    region: String,
+}
+
+impl Credentials {
+    fn from_env() -> anyhow::Result<Credentials> {
+        Ok(Credentials {
+            access_key_id: std::env::var("AWS_ACCESS_KEY_ID")
+                .context("AWS_ACCESS_KEY_ID is not set")?,
+            secret_access_key: zeroize::Zeroizing::new(
+                std::env::var("AWS_SECRET_ACCESS_KEY")
+                    .context("AWS_SECRET_ACCESS_KEY is not set")?,
+            ),
+            session_token: std::env::var("AWS_SESSION_TOKEN").ok(),
+            region: std::env::var("AWS_REGION")
+                .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
+                .unwrap_or_else(|_| tresor_server::DEFAULT_REGION.to_string()),
+        })
+    }
+}
+
+/// The text of every `<tag>…</tag>` in an XML answer, unescaped. IAM's
+/// answers are flat enough that this is all the CLI needs of them.
+pub fn xml_values(xml: &str, tag: &str) -> Vec<String> {
+    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+    let mut out = Vec::new();
+    let mut rest = xml;
+    while let Some(start) = rest.find(&open) {
+        let after = &rest[start + open.len()..];
+        let Some(end) = after.find(&close) else {
+            break;
+        };
+        out.push(unescape(&after[..end]));
+        rest = &after[end + close.len()..];
+    }
+    out
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&#13;", "\r")
+        .replace("&amp;", "&")
 }
 
 /// "Code: message" from an AWS-shaped error body.

@@ -3,6 +3,7 @@
 //! Subcommands parse their flags and config file into the server's typed
 //! `Config`, then hand over to the library. Only `main` uses `anyhow`.
 
+mod admin_cmd;
 mod client;
 mod harden;
 mod operator_cmd;
@@ -31,6 +32,9 @@ enum Command {
     /// Initialise, unseal and seal a server, and maintain its keys.
     #[command(subcommand)]
     Operator(operator_cmd::OperatorCommand),
+    /// First-setup shortcuts: users, roles and their policies (over IAM).
+    #[command(subcommand)]
+    Admin(admin_cmd::AdminCommand),
 }
 
 fn main() {
@@ -47,6 +51,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Operator(command) => {
             harden::harden_process();
             operator_cmd::run(command)
+        }
+        Command::Admin(command) => {
+            harden::harden_process();
+            admin_cmd::run(command)
         }
     }
 }
