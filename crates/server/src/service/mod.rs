@@ -12,6 +12,7 @@ mod describe;
 mod errors;
 pub mod filters;
 mod get_value;
+pub mod iam;
 mod kms;
 mod labels;
 mod list;
@@ -162,9 +163,9 @@ impl Service {
                     op.name()
                 ),
             )),
-            // awsQuery operations: the wire crate knows them, but the HTTP
-            // front door does not route them yet (no X-Amz-Target names one).
-            Target::Iam(_) | Target::Sts(_) => Err(AwsError::new(
+            Target::Iam(op) => iam::handle(self, ctx, op, body).await,
+            // STS: the wire crate knows it, but it is not served yet.
+            Target::Sts(_) => Err(AwsError::new(
                 tresor_wire::ErrorCode::UnknownOperationException,
                 "IAM and STS are not served yet.",
             )),
