@@ -8,7 +8,7 @@
 //! here, stored wrapped under the root key (`auth::access_keys`), and
 //! returned once in the CreateAccessKey answer; it is never logged.
 
-use serde_json::Value;
+use serde::Serialize;
 use tresor_wire::dto::iam::{
     AccessKey, AccessKeyMetadata, CreateAccessKeyRequest, CreateAccessKeyResponse,
     DeleteAccessKeyRequest, ListAccessKeysRequest, ListAccessKeysResponse, UpdateAccessKeyRequest,
@@ -18,7 +18,6 @@ use tresor_wire::{AwsError, ErrorCode};
 
 use super::errors;
 use super::lookup::{self, Caller, User};
-use super::users::to_value;
 use super::{paging, write};
 use crate::auth::access_keys::{self, AccessKey as NewKey};
 use crate::authz::Resource;
@@ -93,20 +92,36 @@ fn status(active: bool) -> String {
     if active { "Active" } else { "Inactive" }.to_string()
 }
 
-/// Drops `UserName` from a response member when the owner is the root,
-/// which has none.
-fn without_user_name(mut value: Value, member: &str) -> Value {
-    if let Some(object) = value.get_mut(member).and_then(Value::as_object_mut) {
-        object.remove("UserName");
-    }
-    value
+/// CreateAccessKey's answer. The root has no user name, and IAM sends
+/// none for its keys; both forms keep the secret in a `SecretString`
+/// (zeroised when dropped) all the way to the encoder.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum CreatedKey {
+    User(CreateAccessKeyResponse),
+    Root(RootKeyResponse),
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RootKeyResponse {
+    access_key: RootKey,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct RootKey {
+    access_key_id: String,
+    status: String,
+    secret_access_key: SecretString,
+    create_date: Timestamp,
 }
 
 pub async fn create_access_key(
     svc: &Service,
     ctx: &Ctx,
     req: CreateAccessKeyRequest,
-) -> Result<Value, AwsError> {
+) -> Result<CreatedKey, AwsError> {
     let ctx = ctx.clone();
     let now = svc.now();
     write(svc, move |svc, txn| {
@@ -116,18 +131,25 @@ pub async fn create_access_key(
         }
         let key = NewKey::generate();
         access_keys::insert(txn, &svc.keyring, &key, owner.arn(), owner.user_id(), now)?;
-        let response = to_value(&CreateAccessKeyResponse {
-            access_key: AccessKey {
-                user_name: owner.user_name().unwrap_or_default(),
-                access_key_id: key.access_key_id.clone(),
-                status: status(true),
-                secret_access_key: SecretString::new(key.secret_access_key.to_string()),
-                create_date: Some(Timestamp::from_millis(now)),
-            },
-        })?;
+        let secret = SecretString::new(key.secret_access_key.to_string());
         Ok(match owner {
-            Owner::Root { .. } => without_user_name(response, "AccessKey"),
-            Owner::User(_) => response,
+            Owner::Root { .. } => CreatedKey::Root(RootKeyResponse {
+                access_key: RootKey {
+                    access_key_id: key.access_key_id.clone(),
+                    status: status(true),
+                    secret_access_key: secret,
+                    create_date: Timestamp::from_millis(now),
+                },
+            }),
+            Owner::User(user) => CreatedKey::User(CreateAccessKeyResponse {
+                access_key: AccessKey {
+                    user_name: user.body.common.name,
+                    access_key_id: key.access_key_id.clone(),
+                    status: status(true),
+                    secret_access_key: secret,
+                    create_date: Some(Timestamp::from_millis(now)),
+                },
+            }),
         })
     })
     .await

@@ -104,7 +104,7 @@ async fn root_user(svc: &Service, ctx: &Ctx) -> Result<Value, AwsError> {
     Ok(user)
 }
 
-pub(super) fn to_value<T: serde::Serialize>(dto: &T) -> Result<Value, AwsError> {
+fn to_value<T: serde::Serialize>(dto: &T) -> Result<Value, AwsError> {
     serde_json::to_value(dto)
         .map_err(|e| crate::service::internal_error("encoding an IAM response", &e))
 }
