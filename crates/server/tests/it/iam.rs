@@ -4,6 +4,7 @@
 //! for a signed request).
 
 mod access;
+mod builtin;
 mod client;
 mod groups;
 mod keys;

@@ -19,12 +19,12 @@ use tresor_wire::dto::iam::{
 use super::errors::{self, Kind};
 use super::lookup::{self, Body};
 use super::{convert, paging, write};
-use crate::authz::Resource;
 use crate::identity::entities::{
     self, Entity, GroupBody, PolicyBody, RoleBody, UserBody, name_key,
 };
 use crate::service::{Ctx, Service};
 use crate::store::ReadTxn;
+use tresor_policy::ContextKeys;
 
 /// IAM's quota of managed policies per user, group or role.
 const POLICIES_PER_ENTITY: usize = 10;
@@ -41,19 +41,12 @@ fn quota_name(kind: Kind) -> &'static str {
 fn resolve<B: Body>(
     txn: &dyn ReadTxn,
     ctx: &Ctx,
-    kind: Kind,
     name: &str,
     policy_arn: &str,
 ) -> Result<Entity<B>, AwsError> {
-    let found = lookup::find::<B>(txn, name)?;
-    let missing_arn = lookup::arn_of(ctx, B::KIND, "/", name);
-    let mut resource = match &found {
-        Some(e) => lookup::resource(&e.arn, &e.body.common().tags),
-        None => Resource::arn(&missing_arn),
-    };
-    resource.keys.set("iam:PolicyARN", policy_arn);
-    ctx.check(resource)?;
-    found.ok_or_else(|| errors::no_such_entity(kind, name))
+    let mut keys = ContextKeys::new();
+    keys.set("iam:PolicyARN", policy_arn);
+    lookup::resolve_with(txn, ctx, name, &keys)
 }
 
 async fn attach<B: Body + 'static>(
@@ -65,7 +58,7 @@ async fn attach<B: Body + 'static>(
 ) -> Result<(), AwsError> {
     let ctx = ctx.clone();
     write(svc, move |_, txn| {
-        let entity: Entity<B> = resolve(txn, &ctx, kind, &name, &policy_arn)?;
+        let entity: Entity<B> = resolve(txn, &ctx, &name, &policy_arn)?;
         let policy = lookup::attachable_policy(txn, &policy_arn)?;
         let attached = txn.iam_links_from(entities::ATTACHED, &entity.id)?;
         if attached.contains(&policy.id) {
@@ -83,13 +76,12 @@ async fn attach<B: Body + 'static>(
 async fn detach<B: Body + 'static>(
     svc: &Service,
     ctx: &Ctx,
-    kind: Kind,
     name: String,
     policy_arn: String,
 ) -> Result<(), AwsError> {
     let ctx = ctx.clone();
     write(svc, move |_, txn| {
-        let entity: Entity<B> = resolve(txn, &ctx, kind, &name, &policy_arn)?;
+        let entity: Entity<B> = resolve(txn, &ctx, &name, &policy_arn)?;
         lookup::check_policy_arn(&policy_arn)?;
         let policy = lookup::find_policy(txn, &policy_arn)?
             .filter(|p| {
@@ -154,7 +146,7 @@ pub async fn detach_user_policy(
     ctx: &Ctx,
     req: DetachUserPolicyRequest,
 ) -> Result<(), AwsError> {
-    detach::<UserBody>(svc, ctx, Kind::User, req.user_name, req.policy_arn).await
+    detach::<UserBody>(svc, ctx, req.user_name, req.policy_arn).await
 }
 
 pub async fn list_attached_user_policies(
@@ -191,7 +183,7 @@ pub async fn detach_group_policy(
     ctx: &Ctx,
     req: DetachGroupPolicyRequest,
 ) -> Result<(), AwsError> {
-    detach::<GroupBody>(svc, ctx, Kind::Group, req.group_name, req.policy_arn).await
+    detach::<GroupBody>(svc, ctx, req.group_name, req.policy_arn).await
 }
 
 pub async fn list_attached_group_policies(
@@ -228,7 +220,7 @@ pub async fn detach_role_policy(
     ctx: &Ctx,
     req: DetachRolePolicyRequest,
 ) -> Result<(), AwsError> {
-    detach::<RoleBody>(svc, ctx, Kind::Role, req.role_name, req.policy_arn).await
+    detach::<RoleBody>(svc, ctx, req.role_name, req.policy_arn).await
 }
 
 pub async fn list_attached_role_policies(

@@ -6,10 +6,12 @@
 //! the request spelt the name in) and its tags as `aws:ResourceTag/…` and
 //! `iam:ResourceTag/…`; a missing one on the ARN it would have with the
 //! path `/` (I18: never the caller's spelling of something that exists).
+//! Requests that set or remove tags add `aws:RequestTag/…` and
+//! `aws:TagKeys`; attachments add `iam:PolicyARN`.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tresor_policy::ContextKeys;
+use tresor_policy::{ContextKeys, ContextValue};
 use tresor_wire::AwsError;
 
 use super::errors::{self, Kind};
@@ -83,9 +85,47 @@ pub fn resource<'a>(arn: &'a str, tags: &[(String, String)]) -> Resource<'a> {
     }
 }
 
+/// Condition keys of a request that sets `tags`: `aws:RequestTag/…` and
+/// `aws:TagKeys`.
+pub fn request_tags(tags: &[(String, String)]) -> ContextKeys {
+    let mut keys = ContextKeys::new();
+    for (k, v) in tags {
+        keys.set(&format!("aws:RequestTag/{k}"), v.as_str());
+    }
+    if !tags.is_empty() {
+        keys.set_multi("aws:TagKeys", tags.iter().map(|(k, _)| k.clone()).collect());
+    }
+    keys
+}
+
+/// Condition keys of a request that removes tags: `aws:TagKeys`.
+pub fn removed_tags(tag_keys: &[String]) -> ContextKeys {
+    let mut keys = ContextKeys::new();
+    keys.set_multi("aws:TagKeys", tag_keys.to_vec());
+    keys
+}
+
+/// `resource` with the request's own condition keys added.
+fn with_keys<'a>(mut resource: Resource<'a>, extra: &ContextKeys) -> Resource<'a> {
+    for (k, v) in extra.iter() {
+        match v {
+            ContextValue::Single(s) => resource.keys.set(k, s.clone()),
+            ContextValue::Multi(vs) => resource.keys.set_multi(k, vs.clone()),
+        }
+    }
+    resource
+}
+
 /// Decides the request's action on an existing entity.
 pub fn check<B: Body>(ctx: &Ctx, entity: &Entity<B>) -> Result<(), AwsError> {
-    ctx.check(resource(&entity.arn, &entity.body.common().tags))
+    check_with(ctx, entity, &ContextKeys::new())
+}
+
+fn check_with<B: Body>(ctx: &Ctx, entity: &Entity<B>, extra: &ContextKeys) -> Result<(), AwsError> {
+    ctx.check(with_keys(
+        resource(&entity.arn, &entity.body.common().tags),
+        extra,
+    ))
 }
 
 /// The ARN an entity of `kind` named `name` has (or would have) at `path`.
@@ -96,7 +136,19 @@ pub fn arn_of(ctx: &Ctx, kind: &str, path: &str, name: &str) -> String {
 /// Decides the request's action on an entity that does not exist yet, on
 /// the ARN it would have at `path`.
 pub fn check_missing(ctx: &Ctx, kind: &str, path: &str, name: &str) -> Result<(), AwsError> {
-    ctx.check(Resource::arn(&arn_of(ctx, kind, path, name)))
+    check_missing_with(ctx, kind, path, name, &ContextKeys::new())
+}
+
+/// `check_missing` with the request's own condition keys.
+pub fn check_missing_with(
+    ctx: &Ctx,
+    kind: &str,
+    path: &str,
+    name: &str,
+    extra: &ContextKeys,
+) -> Result<(), AwsError> {
+    let arn = arn_of(ctx, kind, path, name);
+    ctx.check(with_keys(Resource::arn(&arn), extra))
 }
 
 /// Decides a list operation (ListUsers, ListRoles, …) on the ARN prefix
@@ -119,13 +171,24 @@ fn kind_of<B: Body>() -> Kind {
 /// Finds a user, group or role by name and decides the request's action on
 /// it; `NoSuchEntity` (after the decision) when there is none.
 pub fn resolve<B: Body>(txn: &dyn ReadTxn, ctx: &Ctx, name: &str) -> Result<Entity<B>, AwsError> {
+    resolve_with(txn, ctx, name, &ContextKeys::new())
+}
+
+/// `resolve` with the request's own condition keys (`aws:RequestTag/…`,
+/// `iam:PolicyARN`, …).
+pub fn resolve_with<B: Body>(
+    txn: &dyn ReadTxn,
+    ctx: &Ctx,
+    name: &str,
+    extra: &ContextKeys,
+) -> Result<Entity<B>, AwsError> {
     match find::<B>(txn, name)? {
         Some(entity) => {
-            check(ctx, &entity)?;
+            check_with(ctx, &entity, extra)?;
             Ok(entity)
         }
         None => {
-            check_missing(ctx, B::KIND, "/", name)?;
+            check_missing_with(ctx, B::KIND, "/", name, extra)?;
             Err(errors::no_such_entity(kind_of::<B>(), name))
         }
     }

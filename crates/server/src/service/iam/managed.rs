@@ -51,8 +51,9 @@ pub async fn create_policy(
         let path = names::path_or_root(req.path.as_deref())?;
         let name = req.policy_name;
         names::check_name(&name, names::MAX_POLICY_NAME, "policyName")?;
-        lookup::check_missing(&ctx, entities::POLICY, &path, &name)?;
         let tags = convert::tag_pairs(&req.tags.unwrap_or_default());
+        let request_keys = lookup::request_tags(&tags);
+        lookup::check_missing_with(&ctx, entities::POLICY, &path, &name, &request_keys)?;
         names::check_tags(&tags)?;
         if txn
             .iam_entity(entities::POLICY, &name_key(&name))?

@@ -47,12 +47,13 @@ pub async fn create_role(
         let path = names::path_or_root(req.path.as_deref())?;
         let name = req.role_name;
         names::check_name(&name, names::MAX_ROLE_NAME, "roleName")?;
-        lookup::check_missing(&ctx, entities::ROLE, &path, &name)?;
+        let tags = convert::tag_pairs(&req.tags.unwrap_or_default());
+        let request_keys = lookup::request_tags(&tags);
+        lookup::check_missing_with(&ctx, entities::ROLE, &path, &name, &request_keys)?;
         if req.permissions_boundary.is_some() {
             return Err(errors::boundaries_unsupported());
         }
         let max_session_secs = session_secs(req.max_session_duration)?;
-        let tags = convert::tag_pairs(&req.tags.unwrap_or_default());
         names::check_tags(&tags)?;
         if lookup::find::<RoleBody>(txn, &name)?.is_some() {
             return Err(errors::already_exists(Kind::Role, &name));

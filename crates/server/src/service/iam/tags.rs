@@ -24,8 +24,9 @@ async fn tag<B: Body + 'static>(
 ) -> Result<(), AwsError> {
     let ctx = ctx.clone();
     write(svc, move |_, txn| {
-        let mut entity: Entity<B> = lookup::resolve(txn, &ctx, &name)?;
         let new = convert::tag_pairs(&tags);
+        let mut entity: Entity<B> =
+            lookup::resolve_with(txn, &ctx, &name, &lookup::request_tags(&new))?;
         names::check_tags(&new)?;
         let merged = names::merge_tags(&entity.body.common().tags, &new)?;
         entity.body.common_mut().tags = merged;
@@ -44,7 +45,8 @@ async fn untag<B: Body + 'static>(
 ) -> Result<(), AwsError> {
     let ctx = ctx.clone();
     write(svc, move |_, txn| {
-        let mut entity: Entity<B> = lookup::resolve(txn, &ctx, &name)?;
+        let mut entity: Entity<B> =
+            lookup::resolve_with(txn, &ctx, &name, &lookup::removed_tags(&keys))?;
         names::check_tag_keys(&keys)?;
         let kept = names::remove_tags(&entity.body.common().tags, &keys);
         entity.body.common_mut().tags = kept;

@@ -35,11 +35,12 @@ pub async fn create_user(
         let path = names::path_or_root(req.path.as_deref())?;
         let name = req.user_name;
         names::check_name(&name, names::MAX_USER_NAME, "userName")?;
-        lookup::check_missing(&ctx, entities::USER, &path, &name)?;
+        let tags = convert::tag_pairs(&req.tags.unwrap_or_default());
+        let request_keys = lookup::request_tags(&tags);
+        lookup::check_missing_with(&ctx, entities::USER, &path, &name, &request_keys)?;
         if req.permissions_boundary.is_some() {
             return Err(errors::boundaries_unsupported());
         }
-        let tags = convert::tag_pairs(&req.tags.unwrap_or_default());
         names::check_tags(&tags)?;
         if lookup::find::<UserBody>(txn, &name)?.is_some() {
             return Err(errors::already_exists(Kind::User, &name));

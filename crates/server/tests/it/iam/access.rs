@@ -134,6 +134,70 @@ async fn explicit_denies_win_and_tags_condition_decisions() {
 }
 
 #[tokio::test]
+async fn request_tags_and_attached_policy_arns_condition_decisions() {
+    let iam = Iam::new().await;
+    let key = iam.user_with_key("lead").await;
+    let document = r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Action":["iam:CreateUser","iam:TagUser"],"Resource":"*",
+         "Condition":{"StringEquals":{"aws:RequestTag/team":"blue"},"ForAllValues:StringEquals":{"aws:TagKeys":["team"]}}},
+        {"Effect":"Allow","Action":"iam:AttachUserPolicy","Resource":"*",
+         "Condition":{"ArnEquals":{"iam:PolicyARN":"arn:aws:iam::aws:policy/IAMReadOnlyAccess"}}}]}"#;
+    iam.ok(
+        PutUserPolicy,
+        &[
+            ("UserName", "lead"),
+            ("PolicyName", "p"),
+            ("PolicyDocument", document),
+        ],
+    )
+    .await;
+    let red = [
+        ("UserName", "r"),
+        ("Tags.member.1.Key", "team"),
+        ("Tags.member.1.Value", "red"),
+    ];
+    let e = iam.call_as(&key, CreateUser, &red).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::AccessDenied);
+    let untagged = iam
+        .call_as(&key, CreateUser, &[("UserName", "u")])
+        .await
+        .unwrap_err();
+    assert_eq!(untagged.code, ErrorCode::AccessDenied);
+    let blue = [
+        ("UserName", "b"),
+        ("Tags.member.1.Key", "team"),
+        ("Tags.member.1.Value", "blue"),
+    ];
+    iam.call_as(&key, CreateUser, &blue).await.unwrap();
+    let extra = [
+        ("UserName", "b"),
+        ("Tags.member.1.Key", "team"),
+        ("Tags.member.1.Value", "blue"),
+        ("Tags.member.2.Key", "cost"),
+        ("Tags.member.2.Value", "x"),
+    ];
+    let e = iam.call_as(&key, TagUser, &extra).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::AccessDenied);
+
+    let read_only = [
+        ("UserName", "b"),
+        ("PolicyArn", "arn:aws:iam::aws:policy/IAMReadOnlyAccess"),
+    ];
+    iam.call_as(&key, AttachUserPolicy, &read_only)
+        .await
+        .unwrap();
+    let admin = [
+        ("UserName", "b"),
+        ("PolicyArn", "arn:aws:iam::aws:policy/AdministratorAccess"),
+    ];
+    let e = iam
+        .call_as(&key, AttachUserPolicy, &admin)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::AccessDenied);
+}
+
+#[tokio::test]
 async fn role_sessions_must_name_the_user() {
     let iam = Iam::new().await;
     let principal = Arc::new(Principal {
