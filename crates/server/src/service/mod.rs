@@ -167,7 +167,7 @@ impl Service {
             // STS: the wire crate knows it, but it is not served yet.
             Target::Sts(_) => Err(AwsError::new(
                 tresor_wire::ErrorCode::UnknownOperationException,
-                "IAM and STS are not served yet.",
+                "STS is not served yet.",
             )),
         }
     }

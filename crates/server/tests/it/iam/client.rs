@@ -1,8 +1,10 @@
 //! A minimal IAM client for the tests: form bodies as botocore sends them
 //! (`Action=…&Version=2010-05-08&…`, values percent-encoded), and just
-//! enough XML reading to find elements in the answers.
+//! enough XML reading to find elements in the answers. Every successful
+//! call is checked to have made an authorization decision.
 
 use tempfile::TempDir;
+use tresor_server::service::Ctx;
 use tresor_wire::{AwsError, ErrorCode, IamOperation, Target};
 
 use crate::harness::Harness;
@@ -94,11 +96,13 @@ impl Iam {
         params: &[(&str, &str)],
     ) -> Result<String, AwsError> {
         let target = Target::Iam(op);
+        let ctx = self.h.ctx(target);
         let bytes = self
             .h
             .service
-            .handle(&self.h.ctx(target), target, &form(op, params))
+            .handle(&ctx, target, &form(op, params))
             .await?;
+        decided(&ctx, op);
         Ok(String::from_utf8(bytes).expect("XML is UTF-8"))
     }
 
@@ -130,6 +134,7 @@ impl Iam {
             .service
             .handle(&ctx, target, &form(op, params))
             .await?;
+        decided(&ctx, op);
         Ok(String::from_utf8(bytes).expect("XML is UTF-8"))
     }
 
@@ -160,6 +165,16 @@ impl Iam {
         )
         .await;
     }
+}
+
+/// Every answer must stand on an authorization decision (the HTTP layer
+/// refuses one that does not).
+fn decided(ctx: &Ctx, op: IamOperation) {
+    assert!(
+        ctx.access.was_checked(),
+        "{} answered without an authorization decision",
+        op.name()
+    );
 }
 
 /// Asserts an error's code and message.

@@ -3,7 +3,7 @@
 use tresor_wire::ErrorCode;
 use tresor_wire::IamOperation::*;
 
-use super::client::{Iam, all, assert_error, text};
+use super::client::{Iam, all, assert_error, text, url_decode};
 
 #[tokio::test]
 async fn groups_hold_users_until_they_are_removed() {
@@ -143,9 +143,64 @@ async fn a_groups_policies_apply_to_its_members() {
         ErrorCode::DeleteConflict,
         "Cannot delete entity, must delete policies first.",
     );
+    let got = iam
+        .ok(
+            GetGroupPolicy,
+            &[("GroupName", "readers"), ("PolicyName", "list")],
+        )
+        .await;
+    assert_eq!(text(&got, "GroupName").unwrap(), "readers");
+    assert!(url_decode(&text(&got, "PolicyDocument").unwrap()).contains("iam:List*"));
+    let names = iam.ok(ListGroupPolicies, &[("GroupName", "readers")]).await;
+    assert_eq!(all(&names, "member"), vec!["list"]);
     iam.ok(
         DeleteGroupPolicy,
         &[("GroupName", "readers"), ("PolicyName", "list")],
+    )
+    .await;
+    let gone = iam
+        .err(
+            GetGroupPolicy,
+            &[("GroupName", "readers"), ("PolicyName", "list")],
+        )
+        .await;
+    assert_error(
+        &gone,
+        ErrorCode::NoSuchEntity,
+        "The group policy with name list cannot be found.",
+    );
+
+    // Managed policies attached to the group apply to its members too.
+    let read_only = "arn:aws:iam::aws:policy/IAMReadOnlyAccess";
+    iam.ok(
+        AddUserToGroup,
+        &[("GroupName", "readers"), ("UserName", "alice")],
+    )
+    .await;
+    iam.ok(
+        AttachGroupPolicy,
+        &[("GroupName", "readers"), ("PolicyArn", read_only)],
+    )
+    .await;
+    iam.call_as(&key, ListUsers, &[]).await.unwrap();
+    let attached = iam
+        .ok(ListAttachedGroupPolicies, &[("GroupName", "readers")])
+        .await;
+    assert_eq!(all(&attached, "PolicyArn"), vec![read_only]);
+    iam.ok(
+        RemoveUserFromGroup,
+        &[("GroupName", "readers"), ("UserName", "alice")],
+    )
+    .await;
+    let busy = iam.err(DeleteGroup, &[("GroupName", "readers")]).await;
+    assert_error(
+        &busy,
+        ErrorCode::DeleteConflict,
+        "Cannot delete entity, must detach all policies first.",
+    );
+    iam.ok(
+        DetachGroupPolicy,
+        &[("GroupName", "readers"), ("PolicyArn", read_only)],
     )
     .await;
     iam.ok(DeleteGroup, &[("GroupName", "readers")]).await;
