@@ -7,6 +7,7 @@
 //! as `iam:PolicyARN` (so a policy can allow attaching only some
 //! policies). At most ten managed policies per entity (IAM's quota).
 
+use tresor_policy::ContextKeys;
 use tresor_wire::AwsError;
 use tresor_wire::dto::iam::{
     AttachGroupPolicyRequest, AttachRolePolicyRequest, AttachUserPolicyRequest, AttachedPolicy,
@@ -24,7 +25,6 @@ use crate::identity::entities::{
 };
 use crate::service::{Ctx, Service};
 use crate::store::ReadTxn;
-use tresor_policy::ContextKeys;
 
 /// IAM's quota of managed policies per user, group or role.
 const POLICIES_PER_ENTITY: usize = 10;
