@@ -175,7 +175,7 @@ impl PolicyDocument {
             }
             if statement.resource.is_none() {
                 return Err(PolicyError::new(
-                    "Resource or NotResource is required in an identity-based policy",
+                    "Policy statement must contain resources.",
                 )
                 .at(&place));
             }

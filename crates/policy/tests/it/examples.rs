@@ -446,7 +446,7 @@ fn identity_policy_check_refuses_principal_and_requires_resource() {
     );
     assert_eq!(
         no_resource.check_identity_policy().unwrap_err().message,
-        "Statement 1: Resource or NotResource is required in an identity-based policy"
+        "Statement 1: Policy statement must contain resources."
     );
     ok(
         "base",

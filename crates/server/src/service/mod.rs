@@ -12,6 +12,7 @@ mod describe;
 mod errors;
 pub mod filters;
 mod get_value;
+pub mod iam;
 mod kms;
 mod labels;
 mod list;
@@ -168,12 +169,8 @@ impl Service {
                     op.name()
                 ),
             )),
+            Target::Iam(op) => iam::handle(self, ctx, op, body).await,
             Target::Sts(op) => sts::handle(self, ctx, op, body).await,
-            // The IAM API lands with its handlers.
-            Target::Iam(_) => Err(AwsError::new(
-                tresor_wire::ErrorCode::UnknownOperationException,
-                "IAM is not served yet.",
-            )),
         }
     }
 

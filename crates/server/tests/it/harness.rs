@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use tresor_policy::ContextKeys;
-use tresor_server::authz::{Access, action_of};
+use tresor_server::authz::{Access, Transport, action_of, global_keys};
 use tresor_server::barrier::{Active, Barrier};
 use tresor_server::clock::ManualClock;
 use tresor_server::identity::Principal;
@@ -70,6 +70,47 @@ impl Harness {
                 None,
                 None,
                 ContextKeys::new(),
+                action_of(op),
+            )),
+            request_id: "test".into(),
+        }
+    }
+
+    /// The caller holding the access key `access_key_id` (made through the
+    /// IAM API) calling `op`: its principal and identity policies as the
+    /// directory loads them for a signed request.
+    pub async fn ctx_for_key(&self, access_key_id: &str, op: Target) -> Ctx {
+        let directory = self.service.directory();
+        let credentials = directory
+            .credentials(access_key_id)
+            .await
+            .expect("the store answers")
+            .expect("an active access key");
+        self.ctx_for(Arc::clone(&credentials.principal), op).await
+    }
+
+    /// `principal` calling `op` over TLS from 127.0.0.1, with its identity
+    /// policies and the global condition keys a request brings.
+    pub async fn ctx_for(&self, principal: Arc<Principal>, op: Target) -> Ctx {
+        let directory = self.service.directory();
+        let identity = match principal.policy_owner() {
+            Some(owner) => Some(directory.policies(owner).await.expect("policies load")),
+            None => None,
+        };
+        let transport = Transport {
+            source_ip: std::net::Ipv4Addr::LOCALHOST.into(),
+            secure: true,
+        };
+        let keys = global_keys(&principal, REGION, directory.now_ms(), transport);
+        Ctx {
+            region: REGION.into(),
+            account_id: self.account_id.clone(),
+            access: Arc::new(Access::new(
+                Arc::clone(directory),
+                principal,
+                identity,
+                None,
+                keys,
                 action_of(op),
             )),
             request_id: "test".into(),
