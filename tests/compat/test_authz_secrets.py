@@ -375,8 +375,11 @@ def test_missing_secret_inside_the_grant_is_not_found_outside_is_denied(ids, nam
         READ_ACTIONS, h.secrets_under(account, f"{name}/app/"))))
     h.expect_error(lambda: user.sm.get_secret_value(SecretId=f"{name}/app/missing"),
                    "ResourceNotFoundException", h.MSG_NOT_FOUND)
-    h.expect_denied(lambda: user.sm.get_secret_value(SecretId=f"{name}/other/missing"),
-                    user.arn, GET, (f"{name}/other/missing",), NO_ALLOW)
+    missing = f"{name}/other/missing"
+    h.expect_denied(lambda: user.sm.get_secret_value(SecretId=missing),
+                    user.arn, GET,
+                    (missing, f"arn:aws:secretsmanager:{h.DEFAULT_REGION}:{account}:secret:{missing}"),
+                    NO_ALLOW)
 
 
 def test_the_six_character_suffix_pattern(ids, sm, name, account):
@@ -555,8 +558,11 @@ def test_allow_not_action_iam(ids, sm, name, account):
 
 def test_deny_not_action_denies_everything_else(ids, sm, name):
     s = make(sm, name, "v")
+    # Reading a value is also a kms:Decrypt through Secrets Manager, which
+    # an identity-policy Deny reaches too (as on AWS): it is excepted here.
     user = ids.user("denynot", policy=h.policy(h.allow("*"),
-                                               h.deny(not_action=GET, resource="*")))
+                                               h.deny(not_action=[GET, "kms:Decrypt"],
+                                                      resource="*")))
     assert user.sm.get_secret_value(SecretId=name)["SecretString"] == "v"
     h.expect_denied(lambda: user.sm.describe_secret(SecretId=name), user.arn, DESCRIBE,
                     ids_of(s), EXPLICIT)

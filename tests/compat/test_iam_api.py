@@ -752,7 +752,8 @@ def test_users_rotate_their_own_keys(ids, iam, account):
     new = me.iam.create_access_key(UserName=me.name)["AccessKey"]
     assert new["UserName"] == me.name
     assert len(me.iam.list_access_keys(UserName=me.name)["AccessKeyMetadata"]) == 2
-    me.iam.update_access_key(UserName=me.name, AccessKeyId=me.endpoint.access_key_id,
+    # (The new key: deactivating the one it signs with would lock it out.)
+    me.iam.update_access_key(UserName=me.name, AccessKeyId=new["AccessKeyId"],
                              Status="Inactive")
     h.expect_iam_denied(lambda: me.iam.create_access_key(UserName=other.name), me.arn,
                         "iam:CreateAccessKey", other.arn, h.DENY_NO_IDENTITY_ALLOW)

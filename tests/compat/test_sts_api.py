@@ -136,7 +136,7 @@ def test_role_policy_changes_reach_existing_sessions(ids, iam, secrets):
 def test_duration_within_the_default_maximum(ids, seconds):
     user = ids.user("dur")
     role = ids.role("dur", trusted=[user.arn])
-    resp = user.sts.assume_role(RoleArn=role["Arn"], RoleSessionName="d",
+    resp = user.sts.assume_role(RoleArn=role["Arn"], RoleSessionName="dur",
                                 DurationSeconds=seconds)
     assert_temporary_credentials(resp["Credentials"], seconds)
 
@@ -144,17 +144,17 @@ def test_duration_within_the_default_maximum(ids, seconds):
 def test_duration_above_the_roles_maximum(ids):
     user = ids.user("durmax")
     short = ids.role("short", trusted=[user.arn])  # MaxSessionDuration 3600
-    h.expect_error(lambda: user.sts.assume_role(RoleArn=short["Arn"], RoleSessionName="d",
+    h.expect_error(lambda: user.sts.assume_role(RoleArn=short["Arn"], RoleSessionName="dur",
                                                 DurationSeconds=3601),
                    "ValidationError", h.MSG_DURATION_EXCEEDS_MAX)
     longer = ids.role("longer", trusted=[user.arn], max_session=7200)
-    resp = user.sts.assume_role(RoleArn=longer["Arn"], RoleSessionName="d", DurationSeconds=7200)
+    resp = user.sts.assume_role(RoleArn=longer["Arn"], RoleSessionName="dur", DurationSeconds=7200)
     assert_temporary_credentials(resp["Credentials"], 7200)
-    h.expect_error(lambda: user.sts.assume_role(RoleArn=longer["Arn"], RoleSessionName="d",
+    h.expect_error(lambda: user.sts.assume_role(RoleArn=longer["Arn"], RoleSessionName="dur",
                                                 DurationSeconds=7201),
                    "ValidationError", h.MSG_DURATION_EXCEEDS_MAX)
     longest = ids.role("longest", trusted=[user.arn], max_session=43200)
-    resp = user.sts.assume_role(RoleArn=longest["Arn"], RoleSessionName="d",
+    resp = user.sts.assume_role(RoleArn=longest["Arn"], RoleSessionName="dur",
                                 DurationSeconds=43200)
     assert_temporary_credentials(resp["Credentials"], 43200)
 
@@ -164,7 +164,7 @@ def test_duration_outside_the_model_range(ids, seconds):
     # [doc] DurationSeconds 900-43200 (botocore checks only the minimum).
     user = ids.user("durbad")
     role = ids.role("durbad", trusted=[user.arn], max_session=43200)
-    h.expect_error(lambda: user.sts.assume_role(RoleArn=role["Arn"], RoleSessionName="d",
+    h.expect_error(lambda: user.sts.assume_role(RoleArn=role["Arn"], RoleSessionName="dur",
                                                 DurationSeconds=seconds), "ValidationError")
 
 
@@ -181,7 +181,7 @@ def test_role_session_name_is_validated(ids, session):
 def test_assuming_a_missing_role_is_access_denied(ids, account):
     user = ids.user("nobody", policy=h.policy(h.allow("sts:AssumeRole")))
     missing = h.role_arn(account, h.iam_name("missing"))
-    h.expect_sts_denied(lambda: user.sts.assume_role(RoleArn=missing, RoleSessionName="s"),
+    h.expect_sts_denied(lambda: user.sts.assume_role(RoleArn=missing, RoleSessionName="sess"),
                         user.arn, missing)
 
 
@@ -196,7 +196,7 @@ def test_the_root_cannot_assume_roles(sts, ids):
 def test_malformed_session_policy(ids):
     user = ids.user("badsession")
     role = ids.role("badsession", trusted=[user.arn], policy=READ_ALL)
-    h.expect_error(lambda: user.sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s",
+    h.expect_error(lambda: user.sts.assume_role(RoleArn=role["Arn"], RoleSessionName="sess",
                                                 Policy="{not json"),
                    "MalformedPolicyDocument")
 
@@ -217,7 +217,7 @@ def test_trust_naming_a_user_needs_no_identity_permission(ids):
     assert session.sts.get_caller_identity()["Arn"] == session.arn
     assert session.arn.endswith(f":assumed-role/{role['RoleName']}/{session.name}")
     h.expect_sts_denied(lambda: outsider.sts.assume_role(RoleArn=role["Arn"],
-                                                         RoleSessionName="s"),
+                                                         RoleSessionName="sess"),
                         outsider.arn, role["Arn"])
 
 
@@ -227,19 +227,19 @@ def test_trust_naming_the_account_delegates_to_identity_policies(ids, account):
     without = ids.user("without")
     allowed = ids.user("allowed", policy=h.policy(h.allow("sts:AssumeRole", role["Arn"])))
     elsewhere = ids.user("elsewhere", policy=h.policy(h.allow("sts:AssumeRole", other["Arn"])))
-    h.expect_sts_denied(lambda: without.sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s"),
+    h.expect_sts_denied(lambda: without.sts.assume_role(RoleArn=role["Arn"], RoleSessionName="sess"),
                         without.arn, role["Arn"])
     assert ids.assume(allowed, role).arn.startswith(
         f"arn:aws:sts::{account}:assumed-role/{role['RoleName']}/")
     h.expect_sts_denied(lambda: elsewhere.sts.assume_role(RoleArn=role["Arn"],
-                                                          RoleSessionName="s"),
+                                                          RoleSessionName="sess"),
                         elsewhere.arn, role["Arn"])
 
 
 def test_identity_deny_beats_the_trust_policy(ids):
     user = ids.user("selfdeny", policy=h.policy(h.deny("sts:AssumeRole")))
     role = ids.role("selfdeny", trusted=[user.arn])
-    h.expect_sts_denied(lambda: user.sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s"),
+    h.expect_sts_denied(lambda: user.sts.assume_role(RoleArn=role["Arn"], RoleSessionName="sess"),
                         user.arn, role["Arn"])
 
 
@@ -251,7 +251,7 @@ def test_deny_in_the_trust_policy(ids, account):
         {"Effect": "Deny", "Principal": {"AWS": blocked.arn}, "Action": "sts:AssumeRole"}]}
     role = ids.role("trustdeny", trust_policy=json.dumps(doc))
     ids.assume(fine, role)
-    h.expect_sts_denied(lambda: blocked.sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s"),
+    h.expect_sts_denied(lambda: blocked.sts.assume_role(RoleArn=role["Arn"], RoleSessionName="sess"),
                         blocked.arn, role["Arn"])
 
 
@@ -261,7 +261,7 @@ def test_trust_policy_changes_apply_at_once(ids, iam):
     role = ids.role("switch", trusted=[first.arn])
     ids.assume(first, role)
     iam.update_assume_role_policy(RoleName=role["RoleName"], PolicyDocument=h.trust(second.arn))
-    h.expect_sts_denied(lambda: first.sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s"),
+    h.expect_sts_denied(lambda: first.sts.assume_role(RoleArn=role["Arn"], RoleSessionName="sess"),
                         first.arn, role["Arn"])
     ids.assume(second, role)
 
@@ -271,9 +271,9 @@ def test_trust_policy_conditions_external_id(ids):
     user = ids.user("extid")
     role = ids.role("extid", trust_policy=h.trust(
         user.arn, condition={"StringEquals": {"sts:ExternalId": "compat-external-id"}}))
-    h.expect_sts_denied(lambda: user.sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s"),
+    h.expect_sts_denied(lambda: user.sts.assume_role(RoleArn=role["Arn"], RoleSessionName="sess"),
                         user.arn, role["Arn"])
-    h.expect_sts_denied(lambda: user.sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s",
+    h.expect_sts_denied(lambda: user.sts.assume_role(RoleArn=role["Arn"], RoleSessionName="sess",
                                                      ExternalId="wrong-external-id"),
                         user.arn, role["Arn"])
     ids.assume(user, role, ExternalId="compat-external-id")
@@ -341,12 +341,12 @@ def test_session_tags_need_sts_tag_session_in_the_trust_policy(ids):
     user = ids.user("tagger")
     role = ids.role("notags", trusted=[user.arn], policy=ABAC_ROLE_POLICY)
     h.expect_sts_denied(lambda: user.sts.assume_role(
-        RoleArn=role["Arn"], RoleSessionName="s", Tags=[{"Key": "team", "Value": "blue"}]),
+        RoleArn=role["Arn"], RoleSessionName="sess", Tags=[{"Key": "team", "Value": "blue"}]),
         user.arn, role["Arn"], action="sts:TagSession")
     tagging = ids.role("tags", trust_policy=h.trust(user.arn,
                                                     action=["sts:AssumeRole", "sts:TagSession"]),
                        policy=ABAC_ROLE_POLICY)
-    resp = user.sts.assume_role(RoleArn=tagging["Arn"], RoleSessionName="s",
+    resp = user.sts.assume_role(RoleArn=tagging["Arn"], RoleSessionName="sess",
                                 Tags=[{"Key": "team", "Value": "blue"}])
     assert_temporary_credentials(resp["Credentials"])
     assert isinstance(resp.get("PackedPolicySize"), int)  # [doc] present with session tags

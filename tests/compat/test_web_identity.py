@@ -346,7 +346,7 @@ def test_only_web_identity_is_served_unsigned(oidc, app_role):
     """Every other STS/IAM/Secrets Manager call still needs a signature."""
     for service, call in [
         ("sts", lambda c: c.get_caller_identity()),
-        ("sts", lambda c: c.assume_role(RoleArn=app_role["Arn"], RoleSessionName="s")),
+        ("sts", lambda c: c.assume_role(RoleArn=app_role["Arn"], RoleSessionName="sess")),
         ("iam", lambda c: c.list_users()),
         ("secretsmanager", lambda c: c.list_secrets()),
     ]:

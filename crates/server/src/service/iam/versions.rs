@@ -63,12 +63,14 @@ pub async fn create_policy_version(
         let mut policy =
             lookup::resolve_policy(txn, &ctx, &req.policy_arn, errors::policy_not_found)?;
         refuse_aws_managed(&ctx, &policy)?;
+        // The document is checked before the quota: a bad request is bad
+        // whatever the policy's state.
+        documents::check_managed_policy(&req.policy_document)?;
         if txn.iam_documents(&policy.id)?.len() >= MAX_VERSIONS {
             return Err(errors::limit_exceeded(
                 "A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.",
             ));
         }
-        documents::check_managed_policy(&req.policy_document)?;
         let row = IamDocumentRow {
             owner: policy.id.clone(),
             name: format!("v{}", policy.body.next_version),

@@ -45,7 +45,7 @@ pub async fn assume_role(
         let duration_secs = session::duration_secs(req.duration_seconds, &role.body, chained)?;
         let session_policies =
             session::session_policies(txn, req.policy.as_deref(), req.policy_arns.as_deref())?;
-        let packed_policy_size = packed_size(&session_policies);
+        let packed_policy_size = packed_size(&session_policies, &tags);
         let issued = session::issue(
             svc,
             txn,
@@ -116,11 +116,13 @@ pub fn not_trusted(ctx: &Ctx, role_arn: &str) -> AwsError {
     )
 }
 
-/// How much of the session policy allowance the policies use, in percent.
-fn packed_size(policies: &[String]) -> Option<i32> {
-    if policies.is_empty() {
+/// How much of the allowance the session policies and session tags use
+/// together, in percent (AWS packs and reports them as one).
+fn packed_size(policies: &[String], tags: &[(String, String)]) -> Option<i32> {
+    if policies.is_empty() && tags.is_empty() {
         return None;
     }
-    let chars: usize = policies.iter().map(String::len).sum();
-    Some(((chars * 100).div_ceil(2048)).min(100) as i32)
+    let chars: usize = policies.iter().map(String::len).sum::<usize>()
+        + tags.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>();
+    Some(((chars * 100).div_ceil(2048)).clamp(1, 100) as i32)
 }
