@@ -18,6 +18,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import time
 import urllib.error
@@ -211,11 +212,14 @@ class ServerProcess:
     log_path: Path
     cwd: Path
     env: Optional[dict] = None  # None: inherit this process's environment
+    tls_ca: Optional[Path] = None  # set when the server speaks HTTPS: the CA to trust
     proc: Optional[subprocess.Popen] = None
     _log: Any = field(default=None, repr=False)
 
     @property
     def endpoint(self) -> str:
+        if self.tls_ca:
+            return f"https://localhost:{self.port}"
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30.0) -> "ServerProcess":
@@ -231,6 +235,7 @@ class ServerProcess:
         )
         deadline = time.monotonic() + timeout
         last_error = "no answer yet"
+        context = ssl.create_default_context(cafile=str(self.tls_ca)) if self.tls_ca else None
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise ServerStartError(
@@ -238,7 +243,8 @@ class ServerProcess:
                     f"command: {' '.join(map(str, self.args))}\n{self.log_tail()}"
                 )
             try:
-                with urllib.request.urlopen(self.endpoint + "/health", timeout=2) as r:
+                with urllib.request.urlopen(self.endpoint + "/health", timeout=2,
+                                            context=context) as r:
                     if r.status == 200:
                         return self
                     last_error = f"HTTP {r.status}"
@@ -291,7 +297,10 @@ class ServerProcess:
 
 
 def dev_server(binary: str, workdir: Path, akid: str, secret: str, *,
-               extra_args: Iterable[str] = (), log_name: str = "dev-server.log") -> ServerProcess:
+               extra_args: Iterable[str] = (), log_name: str = "dev-server.log",
+               tls: Optional[tuple] = None) -> ServerProcess:
+    """A dev-mode server; `tls` = (certificate, key) PEM paths makes it
+    speak HTTPS (the certificate is then also the CA its clients trust)."""
     port = free_port()
     args = [
         binary, "server", "--dev",
@@ -300,7 +309,26 @@ def dev_server(binary: str, workdir: Path, akid: str, secret: str, *,
         "--dev-secret-access-key", secret,
         *extra_args,
     ]
-    return ServerProcess(args, port, workdir / log_name, workdir)
+    if tls:
+        args += ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])]
+    return ServerProcess(args, port, workdir / log_name, workdir,
+                         tls_ca=Path(tls[0]) if tls else None)
+
+
+def self_signed_certificate(directory: Path) -> tuple:
+    """(certificate, key) PEM files for localhost / 127.0.0.1, made with
+    openssl (skips the test where openssl is missing)."""
+    if subprocess.run(["which", "openssl"], capture_output=True).returncode != 0:
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-days", "1", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )
+    return cert, key
 
 
 def persistent_server(binary: str, data_dir: Path, workdir: Path, *,
@@ -336,10 +364,12 @@ class Endpoint:
     access_key_id: str
     secret_access_key: str
     session_token: Optional[str] = None  # temporary (ASIA...) credentials only
+    ca_bundle: Optional[str] = None  # HTTPS with a test certificate: the CA to trust
 
     def with_credentials(self, access_key_id: str, secret_access_key: str,
                          session_token: Optional[str] = None) -> "Endpoint":
-        return Endpoint(self.url, access_key_id, secret_access_key, session_token)
+        return Endpoint(self.url, access_key_id, secret_access_key, session_token,
+                        self.ca_bundle)
 
 
 def make_client(ep: Endpoint, region: str = DEFAULT_REGION, *, validate: bool = True,
@@ -357,6 +387,7 @@ def make_client(ep: Endpoint, region: str = DEFAULT_REGION, *, validate: bool = 
         service,
         endpoint_url=ep.url,
         region_name=region,
+        verify=ep.ca_bundle,
         aws_access_key_id=None if unsigned else ep.access_key_id,
         aws_secret_access_key=None if unsigned else ep.secret_access_key,
         aws_session_token=None if unsigned else ep.session_token,
@@ -1220,10 +1251,12 @@ class Identities:
     def user(self, hint: str = "user", *, policy: Optional[str] = None,
              policies: Optional[dict] = None, managed: Iterable[str] = (),
              groups: Iterable[str] = (), tags: Optional[dict] = None,
-             path: Optional[str] = None, key: bool = True) -> Principal:
+             path: Optional[str] = None, key: bool = True,
+             name: Optional[str] = None) -> Principal:
         """An IAM user with an access key; `policy` is one inline policy,
-        `policies` maps inline policy names to documents."""
-        name = iam_name(hint)
+        `policies` maps inline policy names to documents. Named `name`
+        exactly, else a fresh name made from `hint`."""
+        name = name or iam_name(hint)
         kwargs: dict = {"UserName": name}
         if tags:
             kwargs["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
@@ -1264,11 +1297,12 @@ class Identities:
     def role(self, hint: str = "role", *, trust_policy: Optional[str] = None,
              trusted: Iterable[str] = (), policy: Optional[str] = None,
              managed: Iterable[str] = (), tags: Optional[dict] = None,
-             max_session: Optional[int] = None) -> dict:
+             max_session: Optional[int] = None, name: Optional[str] = None) -> dict:
         """A role; trusted by `trust_policy`, else by the ARNs in `trusted`
         (sts:AssumeRole), else by the account (its identities then need an
-        sts:AssumeRole identity permission). Returns GetRole's Role."""
-        name = iam_name(hint)
+        sts:AssumeRole identity permission). Named `name` exactly, else a
+        fresh name made from `hint`. Returns GetRole's Role."""
+        name = name or iam_name(hint)
         doc = trust_policy or trust(*(list(trusted) or [root_arn(self.account)]))
         kwargs: dict = {"RoleName": name, "AssumeRolePolicyDocument": doc}
         if tags:

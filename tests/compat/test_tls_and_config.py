@@ -17,18 +17,6 @@ import smharness as h
 pytestmark = pytest.mark.persistent
 
 
-def self_signed(tmp_path):
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-         "-nodes", "-days", "1", "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )
-    return cert, key
-
-
 def wait_healthy(url, context, proc, timeout=30):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -43,9 +31,7 @@ def wait_healthy(url, context, proc, timeout=30):
 
 
 def test_https_from_a_config_file(persistent_supported, tmp_path):
-    if subprocess.run(["which", "openssl"], capture_output=True).returncode != 0:
-        pytest.skip("openssl is needed to make a test certificate")
-    cert, key = self_signed(tmp_path)
+    cert, key = h.self_signed_certificate(tmp_path)
     port = h.free_port()
     data_dir = tmp_path / "data"
     config = tmp_path / "tresor.toml"
