@@ -165,7 +165,11 @@ async fn create_user(args: CreateUserArgs) -> anyhow::Result<()> {
     }
     let xml = iam(&endpoint, "CreateAccessKey", &[("UserName", &args.name)]).await?;
     let id = xml_values(&xml, "AccessKeyId").pop().unwrap_or_default();
-    let secret = zeroize::Zeroizing::new(xml_values(&xml, "SecretAccessKey").pop().unwrap_or_default());
+    let secret = zeroize::Zeroizing::new(
+        xml_values(&xml, "SecretAccessKey")
+            .pop()
+            .unwrap_or_default(),
+    );
     println!("\nIts access key (shown once):\n");
     println!("  export AWS_ACCESS_KEY_ID={id}");
     println!("  export AWS_SECRET_ACCESS_KEY={}", secret.as_str());
@@ -264,7 +268,11 @@ fn inline_policy(grants: &Grants, account: &str) -> anyhow::Result<Vec<(String, 
 /// that secret only: the six characters every secret ARN ends with, and
 /// nothing longer.
 fn secret_resource(account: &str, pattern: &str) -> String {
-    let suffix = if pattern.contains(['*', '?']) { "" } else { "-??????" };
+    let suffix = if pattern.contains(['*', '?']) {
+        ""
+    } else {
+        "-??????"
+    };
     format!("arn:aws:secretsmanager:*:{account}:secret:{pattern}{suffix}")
 }
 

@@ -135,7 +135,9 @@ impl Endpoint {
             .await?;
         let text = String::from_utf8_lossy(&body).into_owned();
         if status != 200 {
-            let code = xml_values(&text, "Code").pop().unwrap_or_else(|| "Error".into());
+            let code = xml_values(&text, "Code")
+                .pop()
+                .unwrap_or_else(|| "Error".into());
             let message = xml_values(&text, "Message").pop().unwrap_or_default();
             bail!("{code} (HTTP {status}): {message}");
         }

@@ -174,10 +174,7 @@ impl PolicyDocument {
                 );
             }
             if statement.resource.is_none() {
-                return Err(PolicyError::new(
-                    "Policy statement must contain resources.",
-                )
-                .at(&place));
+                return Err(PolicyError::new("Policy statement must contain resources.").at(&place));
             }
         }
         Ok(())

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use tresor_wire::{AwsError, ErrorCode};
 
+use crate::audit::AuditTrail;
 use crate::auth::Authenticator;
 use crate::clock::Clock;
 use crate::config::Config;
@@ -23,11 +24,13 @@ use crate::kms::root_seal::{SEAL_RECORD_KEY, SealKind, SealRecord, Sealer, Unsea
 use crate::kms::seal::{ShareSetId, Unsealer};
 use crate::kms::{Keyring, RootKey};
 use crate::service::Service;
-use crate::store::{self, Store};
+use crate::store::{self, Store, StoreError};
 
 /// Everything that exists only while unsealed.
 pub struct Active {
     pub service: Service,
+    /// Where every request's event is recorded.
+    pub audit: Arc<AuditTrail>,
     pub auth: Authenticator,
     pub directory: Arc<Directory>,
     keyring: Arc<Keyring>,
@@ -156,6 +159,22 @@ impl Barrier {
         )
         .await
         .map_err(|e| UnsealError::Seal(e.to_string()))?;
+        let audit_keys = {
+            let keyring = Arc::clone(&keyring);
+            store::write(&*self.store, move |txn| {
+                keyring
+                    .audit_keys(txn)
+                    .map_err(|e| StoreError(format!("the audit keys: {e}")))
+            })
+            .await
+            .map_err(|e| UnsealError::Seal(e.to_string()))?
+        };
+        let audit = Arc::new(AuditTrail::new(
+            audit_keys,
+            Arc::clone(&self.store),
+            Arc::clone(&self.clock),
+            self.config.audit.clone(),
+        ));
         let directory = Arc::new(Directory::new(
             Arc::clone(&self.store),
             Arc::clone(&keyring),
@@ -178,6 +197,7 @@ impl Barrier {
         );
         Ok(Active {
             service,
+            audit,
             auth,
             directory,
             keyring,

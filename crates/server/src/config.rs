@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tresor_wire::dto::SecretString;
 
+use crate::audit::AuditSettings;
 use crate::kms::root_seal::SealKind;
 use crate::kms::seal::Pkcs11Config;
 
@@ -39,6 +40,8 @@ pub struct Config {
     /// The OpenID Connect issuers whose identity tokens
     /// `AssumeRoleWithWebIdentity` accepts (see `identity::oidc`).
     pub oidc_providers: Vec<OidcProviderConfig>,
+    /// How requests wait for their audit events.
+    pub audit: AuditSettings,
 }
 
 /// One trusted OpenID Connect issuer: the IAM OIDC provider of AWS, set in
@@ -134,6 +137,7 @@ impl Config {
             purge_interval: Duration::from_secs(60),
             seal: SealConfig::File,
             oidc_providers: Vec::new(),
+            audit: AuditSettings::default(),
         }
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! `run(listener, config, shutdown)` serves the AWS Secrets Manager API on
 //! `listener` until `shutdown` resolves. Module order follows the request:
-//! `http` → `auth` → `service` → {`kms`, `store`}.
+//! `http` → `auth` → `service` → {`kms`, `store`, `audit`}.
 
+pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod barrier;

@@ -16,8 +16,8 @@ pub mod decide;
 pub mod global_keys;
 pub mod request_keys;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use tresor_policy::{
     CallerPrincipal, CompiledPolicy, ContextKeys, PolicyResult, PolicySet, RequestContext,
@@ -135,8 +135,32 @@ pub struct Access {
     keys: ContextKeys,
     /// The operation's action, e.g. `secretsmanager:GetSecretValue`.
     action: String,
-    /// Set by the first decision; shared by derived accesses.
-    checked: Arc<AtomicBool>,
+    /// What was decided; shared by derived accesses.
+    decisions: Arc<Decisions>,
+}
+
+/// The decisions of one request: whether any was made (an answer without
+/// one is refused) and on which resources (the audit event lists them).
+#[derive(Debug, Default)]
+struct Decisions {
+    checked: AtomicBool,
+    resources: Mutex<Vec<String>>,
+}
+
+/// Resources one event lists at most (a batch read decides per secret).
+const MAX_RESOURCES: usize = 100;
+
+impl Decisions {
+    fn decided(&self, arn: &str) {
+        self.checked.store(true, Ordering::Relaxed);
+        if arn == "*" {
+            return;
+        }
+        let mut resources = self.resources.lock().unwrap_or_else(|p| p.into_inner());
+        if resources.len() < MAX_RESOURCES && !resources.iter().any(|r| r == arn) {
+            resources.push(arn.to_string());
+        }
+    }
 }
 
 impl std::fmt::Debug for Access {
@@ -165,7 +189,7 @@ impl Access {
             session_policy,
             keys,
             action,
-            checked: Arc::new(AtomicBool::new(false)),
+            decisions: Arc::default(),
         }
     }
 
@@ -178,7 +202,10 @@ impl Access {
             session_policy: None,
             keys: ContextKeys::new(),
             action: String::new(),
-            checked: Arc::new(AtomicBool::new(true)),
+            decisions: Arc::new(Decisions {
+                checked: AtomicBool::new(true),
+                ..Decisions::default()
+            }),
         }
     }
 
@@ -192,7 +219,7 @@ impl Access {
             session_policy: self.session_policy.clone(),
             keys: self.keys.clone(),
             action: action.to_string(),
-            checked: Arc::clone(&self.checked),
+            decisions: Arc::clone(&self.decisions),
         }
     }
 
@@ -207,12 +234,21 @@ impl Access {
     /// The operation needs no permission (STS GetCallerIdentity, as on
     /// AWS): counts as its decision.
     pub fn needs_no_permission(&self) {
-        self.checked.store(true, Ordering::Relaxed);
+        self.decisions.checked.store(true, Ordering::Relaxed);
     }
 
     /// Whether any decision was made for this request.
     pub fn was_checked(&self) -> bool {
-        self.checked.load(Ordering::Relaxed)
+        self.decisions.checked.load(Ordering::Relaxed)
+    }
+
+    /// The ARNs decisions were made on, in order (not `*`).
+    pub fn resources(&self) -> Vec<String> {
+        self.decisions
+            .resources
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Decides the operation's own action on `resource`.
@@ -223,7 +259,7 @@ impl Access {
     /// Decides `action` on `resource`; AccessDeniedException in AWS's
     /// words if denied.
     pub fn check_action(&self, action: &str, resource: Resource) -> Result<(), AwsError> {
-        self.checked.store(true, Ordering::Relaxed);
+        self.decisions.decided(resource.arn);
         let Some(directory) = &self.directory else {
             return Ok(());
         };

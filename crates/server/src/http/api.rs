@@ -27,6 +27,8 @@ use tresor_wire::query::{
 use tresor_wire::{AwsError, ErrorCode, Service, StsOperation, Target};
 
 use super::AppState;
+use super::audit_draft::RequestFacts;
+use crate::audit::{AuditTrail, Draft, Outcome, RequestScope};
 use crate::authz::{self, Resource, Transport};
 use crate::service::Ctx;
 
@@ -68,16 +70,23 @@ pub async fn handle(
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     let protocol = Protocol::of(&parts.headers);
+    let unread = |e: AwsError| unreadable(&state, &parts, peer, &request_id, protocol, e);
     let outcome =
         match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await {
-            Err(_) => Handled::failed(AwsError::new(
-                ErrorCode::SerializationException,
-                "Timed out reading the request body.",
-            )),
-            Ok(Err(_)) => Handled::failed(AwsError::new(
-                ErrorCode::RequestEntityTooLargeException,
-                format!("The request body must be at most {MAX_BODY} bytes."),
-            )),
+            Err(_) => {
+                unread(AwsError::new(
+                    ErrorCode::SerializationException,
+                    "Timed out reading the request body.",
+                ))
+                .await
+            }
+            Ok(Err(_)) => {
+                unread(AwsError::new(
+                    ErrorCode::RequestEntityTooLargeException,
+                    format!("The request body must be at most {MAX_BODY} bytes."),
+                ))
+                .await
+            }
             Ok(Ok(body)) => {
                 let request = ApiRequest {
                     state: &state,
@@ -140,6 +149,31 @@ pub async fn handle(
     response
 }
 
+/// A request whose body could not be read: recorded, then refused.
+async fn unreadable(
+    state: &AppState,
+    parts: &http::request::Parts,
+    peer: SocketAddr,
+    request_id: &str,
+    protocol: Protocol,
+    e: AwsError,
+) -> Handled {
+    if let Some(active) = state.barrier.active() {
+        let facts = RequestFacts {
+            parts,
+            body: &[],
+            peer,
+            request_id,
+            account_id: state.barrier.account_id(),
+            secure: state.secure,
+            query: protocol == Protocol::AwsQuery,
+        };
+        let draft = facts.draft(&active.audit, None, None, None);
+        record_failure(&active.audit, &draft, &e).await;
+    }
+    Handled::failed(e)
+}
+
 /// What became of a request, as far as it got.
 struct Handled {
     operation: Option<Target>,
@@ -170,6 +204,18 @@ struct ApiRequest<'a> {
 }
 
 impl ApiRequest<'_> {
+    fn facts(&self) -> RequestFacts<'_> {
+        RequestFacts {
+            parts: self.parts,
+            body: self.body,
+            peer: self.peer,
+            request_id: self.request_id,
+            account_id: self.state.barrier.account_id(),
+            secure: self.state.secure,
+            query: Protocol::of(&self.parts.headers) == Protocol::AwsQuery,
+        }
+    }
+
     /// awsJson: the operation is named by `X-Amz-Target`.
     async fn json(&self) -> Handled {
         let target = self
@@ -252,6 +298,9 @@ impl ApiRequest<'_> {
                     error = e.code.as_str(),
                     "authentication failed"
                 );
+                let facts = self.facts();
+                let draft = facts.draft(&active.audit, None, facts.named_target(), None);
+                record_failure(&active.audit, &draft, &e).await;
                 return Handled::failed(front_door(Service::Sts, e));
             }
         };
@@ -266,6 +315,8 @@ impl ApiRequest<'_> {
         let op = match route(caller.service) {
             Ok(op) => op,
             Err(e) => {
+                let draft = self.facts().draft(&active.audit, Some(&caller), None, None);
+                record_failure(&active.audit, &draft, &e).await;
                 return Handled {
                     operation: None,
                     principal,
@@ -283,19 +334,31 @@ impl ApiRequest<'_> {
             {
                 Ok(access) => Arc::new(access),
                 Err(e) => {
+                    let e = crate::service::internal_error("loading policies", &e);
+                    let draft = self
+                        .facts()
+                        .draft(&active.audit, Some(&caller), Some(op), None);
+                    record_failure(&active.audit, &draft, &e).await;
                     return Handled {
                         operation: Some(op),
                         principal,
-                        result: Err(crate::service::internal_error("loading policies", &e)),
+                        result: Err(e),
                         query_service: None,
                     };
                 }
             };
+        let scope = RequestScope::new(
+            Arc::clone(&active.audit),
+            self.facts()
+                .draft(&active.audit, Some(&caller), Some(op), None),
+            Arc::clone(&access),
+        );
         if let Target::Operator(op) = op {
             let result = match access.check(Resource::any()) {
                 Ok(()) => super::operator::handle(&self.state.barrier, op).await,
                 Err(e) => Err(e),
             };
+            let result = recorded(&scope, result).await;
             return Handled {
                 operation: Some(Target::Operator(op)),
                 principal,
@@ -314,12 +377,17 @@ impl ApiRequest<'_> {
         // Run the operation on its own task: should it ever panic, the
         // client still gets an AWS-shaped 500 instead of a dropped
         // connection.
-        let mut result = tokio::spawn(async move { service.handle(&ctx, op, &body).await })
-            .await
-            .unwrap_or_else(|_| {
-                tracing::error!(operation = op.name(), "an operation panicked");
-                Err(AwsError::internal())
-            });
+        let task_scope = Arc::clone(&scope);
+        let mut result = tokio::spawn(async move {
+            task_scope
+                .run(async { service.handle(&ctx, op, &body).await })
+                .await
+        })
+        .await
+        .unwrap_or_else(|_| {
+            tracing::error!(operation = op.name(), "an operation panicked");
+            Err(AwsError::internal())
+        });
         // Fail closed: an answer no policy decision stood behind is not
         // given.
         if result.is_ok() && !access.was_checked() {
@@ -335,6 +403,7 @@ impl ApiRequest<'_> {
                 ),
             ));
         }
+        let result = recorded(&scope, result).await;
         Handled {
             operation: Some(op),
             principal,
@@ -352,10 +421,24 @@ impl ApiRequest<'_> {
                 crate::barrier::sealed_error(),
             )),
             Some(active) => {
-                active
+                let facts = self.facts();
+                let identity = serde_json::json!({"type": "WebIdentityUser"});
+                let draft = facts.draft(&active.audit, None, Some(op), Some(identity));
+                let result = active
                     .service
                     .assume_role_with_web_identity(self.body, self.request_id)
-                    .await
+                    .await;
+                let outcome = match &result {
+                    Ok(_) => Outcome::Success {
+                        response: serde_json::Value::Null,
+                    },
+                    Err(e) => failure(e),
+                };
+                let event = draft.finish(&outcome, &[]);
+                match active.audit.record(event, true).await {
+                    Ok(()) => result,
+                    Err(audit) => result.and(Err(query_front_door_error(Service::Sts, audit))),
+                }
             }
         };
         Handled {
@@ -364,6 +447,43 @@ impl ApiRequest<'_> {
             result,
             query_service: Some(Service::Sts),
         }
+    }
+}
+
+fn failure(e: &AwsError) -> Outcome {
+    Outcome::Failure {
+        code: e.code.as_str().to_string(),
+        message: e.message.clone(),
+    }
+}
+
+/// Records a request that failed before its operation ran. Its answer is
+/// an error either way; a failure to record it is logged.
+async fn record_failure(trail: &Arc<AuditTrail>, draft: &Draft, e: &AwsError) {
+    let event = draft.finish(&failure(e), &[]);
+    if trail.record(event, false).await.is_err() {
+        tracing::error!(
+            request_id = %draft.request_id,
+            "a failed request could not be recorded in the audit trail"
+        );
+    }
+}
+
+/// Records the operation's outcome (unless its change already did) and
+/// answers only if that worked: no audit, no answer.
+async fn recorded(
+    scope: &RequestScope,
+    result: Result<Vec<u8>, AwsError>,
+) -> Result<Vec<u8>, AwsError> {
+    let outcome = match &result {
+        Ok(_) => Outcome::Success {
+            response: serde_json::Value::Null,
+        },
+        Err(e) => failure(e),
+    };
+    match scope.record_outcome(outcome).await {
+        Ok(()) => result,
+        Err(audit) => result.and(Err(audit)),
     }
 }
 

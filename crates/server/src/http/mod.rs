@@ -7,6 +7,7 @@
 //! Vault). Everything else is a JSON 404.
 
 mod api;
+mod audit_draft;
 mod operator;
 mod unseal;
 

@@ -23,6 +23,7 @@ use aws_lc_rs::aead::LessSafeKey;
 use zeroize::Zeroizing;
 
 use super::aead::{self, KEY_LEN, push_field};
+use super::audit_keys::{AUDIT_SEED_META_KEY, AuditKeys, new_audit_seed};
 use super::root_key::{Purpose, RootKey};
 use crate::store::{
     AccessKeyRow, KeyMaterialRow, KmsKeyRow, ReadTxn, SealedValue, StoreError, StsSessionRow,
@@ -77,13 +78,15 @@ pub struct Keyring {
 struct RootWraps {
     material: LessSafeKey,
     access_key: LessSafeKey,
+    audit_seed: LessSafeKey,
 }
 
 impl RootWraps {
     fn new(root: &RootKey) -> RootWraps {
         RootWraps {
-            material: aead::key(&*root.derive(Purpose::KeyMaterialWrap)),
-            access_key: aead::key(&*root.derive(Purpose::AccessKeyWrap)),
+            material: aead::key(&*root.derive(Purpose::KeyMaterial)),
+            access_key: aead::key(&*root.derive(Purpose::AccessKey)),
+            audit_seed: aead::key(&*root.derive(Purpose::AuditSeed)),
         }
     }
 }
@@ -484,11 +487,35 @@ impl Keyring {
                 ..session.clone()
             })?;
         }
+        // The audit seed too: records signed before stay verifiable.
+        if let Some(wrapped) = txn.meta(AUDIT_SEED_META_KEY)? {
+            let seed = self.unwrap_audit_seed(&wrapped)?;
+            txn.set_meta(
+                AUDIT_SEED_META_KEY,
+                &hex::encode(aead::seal(&next.audit_seed, AUDIT_SEED_AAD, &seed)),
+            )?;
+        }
         self.roots
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .insert(0, next);
         Ok((materials.len(), keys.len()))
+    }
+
+    /// The audit trail's keys, creating their seed on first use.
+    pub fn audit_keys(&self, txn: &mut dyn WriteTxn) -> Result<AuditKeys, KmsError> {
+        if let Some(wrapped) = txn.meta(AUDIT_SEED_META_KEY)? {
+            return Ok(AuditKeys::from_seed(&self.unwrap_audit_seed(&wrapped)?));
+        }
+        let seed = new_audit_seed();
+        let wrapped = aead::seal(&self.newest_root().audit_seed, AUDIT_SEED_AAD, &*seed);
+        txn.set_meta(AUDIT_SEED_META_KEY, &hex::encode(wrapped))?;
+        Ok(AuditKeys::from_seed(&*seed))
+    }
+
+    fn unwrap_audit_seed(&self, wrapped_hex: &str) -> Result<Zeroizing<Vec<u8>>, KmsError> {
+        let wrapped = hex::decode(wrapped_hex).map_err(|_| KmsError::InvalidCiphertext)?;
+        self.unwrap_under_root(|r| &r.audit_seed, AUDIT_SEED_AAD, &wrapped)
     }
 
     /// The rotation committed: forget the old root.
@@ -554,6 +581,8 @@ fn value_aad(kind: ValueKind, arn: &str, version_id: &str) -> Vec<u8> {
     push_field(&mut aad, version_id.as_bytes());
     aad
 }
+
+const AUDIT_SEED_AAD: &[u8] = b"tresor/v1/audit-seed";
 
 fn access_key_aad(access_key_id: &str) -> Vec<u8> {
     let mut aad = b"tresor/v1/access-key".to_vec();

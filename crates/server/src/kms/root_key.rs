@@ -22,15 +22,17 @@ impl std::fmt::Debug for RootKey {
 /// What a key derived from the root is for. Each purpose gets its own key.
 #[derive(Debug, Clone, Copy)]
 pub enum Purpose {
-    KeyMaterialWrap,
-    AccessKeyWrap,
+    KeyMaterial,
+    AccessKey,
+    AuditSeed,
 }
 
 impl Purpose {
     fn label(self) -> &'static [u8] {
         match self {
-            Purpose::KeyMaterialWrap => b"tresor/v1/kms-key-material-wrap",
-            Purpose::AccessKeyWrap => b"tresor/v1/access-key-wrap",
+            Purpose::KeyMaterial => b"tresor/v1/kms-key-material-wrap",
+            Purpose::AccessKey => b"tresor/v1/access-key-wrap",
+            Purpose::AuditSeed => b"tresor/v1/audit-seed-wrap",
         }
     }
 }
@@ -79,17 +81,17 @@ mod tests {
     fn purposes_get_different_keys_and_roots_differ() {
         let key = RootKey::generate();
         assert_ne!(
-            *key.derive(Purpose::AccessKeyWrap),
-            *key.derive(Purpose::KeyMaterialWrap)
+            *key.derive(Purpose::AccessKey),
+            *key.derive(Purpose::KeyMaterial)
         );
         assert_ne!(
-            *key.derive(Purpose::AccessKeyWrap),
-            *RootKey::generate().derive(Purpose::AccessKeyWrap)
+            *key.derive(Purpose::AccessKey),
+            *RootKey::generate().derive(Purpose::AccessKey)
         );
         let same = RootKey::from_bytes(Zeroizing::new(*key.bytes()));
         assert_eq!(
-            *key.derive(Purpose::AccessKeyWrap),
-            *same.derive(Purpose::AccessKeyWrap)
+            *key.derive(Purpose::AccessKey),
+            *same.derive(Purpose::AccessKey)
         );
         assert!(!format!("{key:?}").contains(&format!("{:?}", key.bytes())));
     }

@@ -37,6 +37,7 @@ use serde::Serialize;
 use tresor_wire::request::decode;
 use tresor_wire::{AwsError, Operation, Target};
 
+use crate::audit;
 use crate::authz::{Access, Resource};
 use crate::clock::Clock;
 use crate::identity::Directory;
@@ -133,7 +134,38 @@ impl Service {
     }
 
     /// Runs `f` in a write transaction (see `store::write`).
+    ///
+    /// Inside an API request, the first write also appends the request's
+    /// audit event to the same transaction (with `f`'s value as the
+    /// response it records), so a change never commits without its event;
+    /// and no write starts after the request's audit deadline.
     pub(crate) async fn write<T, F>(&self, f: F) -> Result<T, AwsError>
+    where
+        T: Serialize + Send + 'static,
+        F: FnOnce(&Service, &mut dyn WriteTxn) -> Result<T, AwsError> + Send + 'static,
+    {
+        let svc = self.clone();
+        let Some(scope) = audit::current() else {
+            return store::write(&*self.store, move |txn| f(&svc, txn)).await;
+        };
+        let job_scope = Arc::clone(&scope);
+        let ticket = Arc::new(audit::WriteTicket::default());
+        let job_ticket = Arc::clone(&ticket);
+        let written = store::write(&*self.store, move |txn| {
+            job_ticket.start()?;
+            let value = f(&svc, txn)?;
+            job_scope.append_success(txn, &value)?;
+            Ok(value)
+        });
+        let result = scope.bounded(&ticket, written).await;
+        scope.write_finished(result.is_ok());
+        result
+    }
+
+    /// Runs Tresor's own upkeep in a write transaction during a request
+    /// (seeding built-in policies on first use): not the request's change,
+    /// so it neither carries the request's audit event nor waits on it.
+    pub(crate) async fn write_own<T, F>(&self, f: F) -> Result<T, AwsError>
     where
         T: Send + 'static,
         F: FnOnce(&Service, &mut dyn WriteTxn) -> Result<T, AwsError> + Send + 'static,

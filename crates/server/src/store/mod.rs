@@ -78,6 +78,18 @@ pub trait ReadTxn {
         after: Option<(SecretKey, String)>,
         limit: usize,
     ) -> StoreResult<Vec<StoredValue>>;
+    /// The newest audit event (the head of the chain).
+    fn last_audit_event(&self) -> StoreResult<Option<AuditEventRow>>;
+    /// Audit events after `seq`, oldest first, at most `limit`.
+    fn audit_events_after(&self, seq: i64, limit: usize) -> StoreResult<Vec<AuditEventRow>>;
+    fn lookup_audit_events(&self, query: &AuditQuery) -> StoreResult<Vec<AuditEventRow>>;
+    fn last_audit_checkpoint(&self) -> StoreResult<Option<AuditCheckpointRow>>;
+    /// Checkpoints after `seq`, oldest first, at most `limit`.
+    fn audit_checkpoints_after(
+        &self,
+        seq: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<AuditCheckpointRow>>;
 }
 
 /// Changes, visible to later reads in the same job and committed with it.
@@ -144,6 +156,9 @@ pub trait WriteTxn: ReadTxn {
     fn delete_kms_alias(&mut self, region: &str, name: &str) -> StoreResult<()>;
     fn insert_key_material(&mut self, row: &KeyMaterialRow) -> StoreResult<()>;
     fn update_key_material(&mut self, row: &KeyMaterialRow) -> StoreResult<()>;
+    /// Appends an event; its `seq` must follow the last one's.
+    fn append_audit_event(&mut self, row: &AuditEventRow) -> StoreResult<()>;
+    fn put_audit_checkpoint(&mut self, row: &AuditCheckpointRow) -> StoreResult<()>;
 }
 
 /// Called once the job's transaction has committed durably (`Ok`) or failed

@@ -116,7 +116,7 @@ impl std::fmt::Debug for SealedValue {
 
 /// A KMS key: the AWS managed `aws/secretsmanager` key of a region, or a
 /// customer managed key.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KmsKeyRow {
     pub key_id: String,
     pub region: String,
@@ -240,4 +240,46 @@ impl std::fmt::Debug for AccessKeyRow {
             .field("active", &self.active)
             .finish_non_exhaustive()
     }
+}
+
+/// One audited event, chained to the one before it (see `audit::chain`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEventRow {
+    /// 1, 2, 3, … with no gaps; 0 is the (virtual) genesis.
+    pub seq: i64,
+    pub event_id: String,
+    pub event_time: Millis,
+    pub event_name: String,
+    pub event_source: String,
+    pub username: Option<String>,
+    pub access_key_id: Option<String>,
+    pub read_only: bool,
+    /// The resources' ARNs, as a JSON array of `{type, name}` objects.
+    pub resources: String,
+    /// The CloudTrail-shaped record, exactly the bytes that were hashed.
+    pub record: String,
+    pub prev_hash: Vec<u8>,
+    pub hash: Vec<u8>,
+    pub mac: Vec<u8>,
+}
+
+/// A signed statement that the event at `seq` had `hash`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditCheckpointRow {
+    pub seq: i64,
+    pub hash: Vec<u8>,
+    pub time: Millis,
+    pub signature: Vec<u8>,
+}
+
+/// Which events `lookup_audit_events` returns: newest first, within
+/// `[start, end]`, below `before_seq` (paging), matching one attribute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditQuery {
+    pub start: Millis,
+    pub end: Millis,
+    pub before_seq: Option<i64>,
+    /// A `LookupEvents` attribute: `(AttributeKey, AttributeValue)`.
+    pub attribute: Option<(String, String)>,
+    pub limit: usize,
 }

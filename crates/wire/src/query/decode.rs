@@ -78,6 +78,25 @@ pub fn decode_query<T: DeserializeOwned>(
     })
 }
 
+/// The members of an awsQuery body as the JSON value `op`'s input shape
+/// reads them (`Tags.member.1.Key` → `{"Tags": [{"Key": …}]}`), without
+/// checking them: what the audit trail records of a request, valid or not.
+/// `None` if the form itself does not parse.
+pub fn query_request_value(op: impl ApiOperation, body: &[u8]) -> Option<Value> {
+    let model = Model::of(op.service())?;
+    let mut form = parse_form(body).ok()?;
+    form.take("Action");
+    form.take("Version");
+    let shape = model.input_shape(op)?;
+    Reader {
+        model,
+        form: &mut form,
+    }
+    .structure(shape, "", "")
+    .ok()
+    .flatten()
+}
+
 /// AWS's answer for an unknown Action or Version. The names are echoed only
 /// when they are short and harmless.
 pub(crate) fn no_such_operation(action: &str, version: Option<&str>) -> AwsError {

@@ -27,7 +27,7 @@ mod errors;
 mod form;
 mod xml;
 
-pub use decode::decode_query;
+pub use decode::{decode_query, query_request_value};
 pub use errors::query_front_door_error;
 pub use form::query_action;
 pub use xml::{encode_query_error, encode_query_response};

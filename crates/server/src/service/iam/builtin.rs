@@ -223,7 +223,7 @@ pub async fn ensure(svc: &Service) -> Result<(), AwsError> {
         return Ok(());
     }
     let now = svc.now();
-    svc.write(move |_, txn| Ok(seed(txn, now)?)).await?;
+    svc.write_own(move |_, txn| Ok(seed(txn, now)?)).await?;
     svc.directory().changed();
     Ok(())
 }

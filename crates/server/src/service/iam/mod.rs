@@ -131,7 +131,7 @@ fn unserved(ctx: &Ctx, op: IamOperation) -> Result<Vec<u8>, AwsError> {
 /// identity directory drops what it cached.
 async fn write<T, F>(svc: &Service, f: F) -> Result<T, AwsError>
 where
-    T: Send + 'static,
+    T: serde::Serialize + Send + 'static,
     F: FnOnce(&Service, &mut dyn WriteTxn) -> Result<T, AwsError> + Send + 'static,
 {
     let out = svc.write(f).await?;

@@ -6,6 +6,7 @@
 //! fsync, and an acknowledged write survives a crash or power loss. A small
 //! pool of reader threads serves reads from committed state.
 
+mod audit_sql;
 mod codec;
 mod iam_sql;
 mod kms_sql;

@@ -171,6 +171,41 @@ CREATE INDEX sts_sessions_expiry ON sts_sessions (expires_ms);
 ALTER TABLE access_keys ADD COLUMN user_id TEXT;
 "#,
     },
+    Migration {
+        version: 3,
+        name: "audit trail",
+        sql: r#"
+-- One row per audited event, hash-chained: `hash` is
+-- SHA-256(domain, seq, previous hash, record) and `mac` an HMAC of it under
+-- a key only the unsealed server holds. `record` is the CloudTrail-shaped
+-- event exactly as hashed; the other columns are copies for lookups.
+CREATE TABLE audit_events (
+    seq           INTEGER PRIMARY KEY,
+    event_id      TEXT NOT NULL UNIQUE,
+    event_time_ms INTEGER NOT NULL,
+    event_name    TEXT NOT NULL,
+    event_source  TEXT NOT NULL,
+    username      TEXT,
+    access_key_id TEXT,
+    read_only     INTEGER NOT NULL,
+    resources     TEXT NOT NULL,
+    record        TEXT NOT NULL,
+    prev_hash     BLOB NOT NULL,
+    hash          BLOB NOT NULL,
+    mac           BLOB NOT NULL
+);
+CREATE INDEX audit_events_time ON audit_events (event_time_ms);
+
+-- Signed checkpoints: an Ed25519 signature over (seq, hash, time) of the
+-- event at `seq`, verifiable with only the public key.
+CREATE TABLE audit_checkpoints (
+    seq       INTEGER PRIMARY KEY,
+    hash      BLOB NOT NULL,
+    time_ms   INTEGER NOT NULL,
+    signature BLOB NOT NULL
+);
+"#,
+    },
 ];
 
 /// The newest schema version this build knows.

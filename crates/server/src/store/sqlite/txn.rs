@@ -7,7 +7,7 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::codec::{err, from_json, from_json_str, opt_json, to_json};
-use super::{iam_sql, kms_sql};
+use super::{audit_sql, iam_sql, kms_sql};
 use crate::store::*;
 
 pub struct SqliteTxn<'c> {
@@ -269,6 +269,30 @@ impl ReadTxn for SqliteTxn<'_> {
 
     fn iam_links_to(&self, kind: &str, to: &str) -> StoreResult<Vec<String>> {
         iam_sql::links_to(self.conn, kind, to)
+    }
+
+    fn last_audit_event(&self) -> StoreResult<Option<AuditEventRow>> {
+        audit_sql::last_event(self.conn)
+    }
+
+    fn audit_events_after(&self, seq: i64, limit: usize) -> StoreResult<Vec<AuditEventRow>> {
+        audit_sql::events_after(self.conn, seq, limit)
+    }
+
+    fn lookup_audit_events(&self, query: &AuditQuery) -> StoreResult<Vec<AuditEventRow>> {
+        audit_sql::lookup(self.conn, query)
+    }
+
+    fn last_audit_checkpoint(&self) -> StoreResult<Option<AuditCheckpointRow>> {
+        audit_sql::last_checkpoint(self.conn)
+    }
+
+    fn audit_checkpoints_after(
+        &self,
+        seq: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<AuditCheckpointRow>> {
+        audit_sql::checkpoints_after(self.conn, seq, limit)
     }
 
     fn sts_session(&self, access_key_id: &str) -> StoreResult<Option<StsSessionRow>> {
@@ -580,6 +604,14 @@ impl WriteTxn for SqliteTxn<'_> {
 
     fn insert_kms_key(&mut self, k: &KmsKeyRow) -> StoreResult<()> {
         kms_sql::insert_key(self.conn, k)
+    }
+
+    fn append_audit_event(&mut self, row: &AuditEventRow) -> StoreResult<()> {
+        audit_sql::append_event(self.conn, row)
+    }
+
+    fn put_audit_checkpoint(&mut self, row: &AuditCheckpointRow) -> StoreResult<()> {
+        audit_sql::put_checkpoint(self.conn, row)
     }
 
     fn update_kms_key(&mut self, k: &KmsKeyRow) -> StoreResult<()> {

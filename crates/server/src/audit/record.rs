@@ -1,0 +1,338 @@
+//! One event in CloudTrail's record shape.
+//!
+//! A `Draft` holds everything known when a request arrives — who, from
+//! where, what, with which (redacted) parameters; `Draft::finish` adds the
+//! outcome, the resources the request was authorised against, and (for a
+//! change) the redacted response, and renders the record: compact JSON
+//! with sorted keys, the exact bytes the chain hashes.
+
+use serde_json::{Map, Value, json};
+
+use crate::auth::Caller;
+use crate::identity::{Principal, PrincipalKind};
+use tresor_wire::{Service, Target};
+
+/// `eventVersion` of the records we write (CloudTrail's current one).
+pub const EVENT_VERSION: &str = "1.11";
+
+/// An API call's record before its outcome is known.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub event_id: String,
+    pub event_time_ms: i64,
+    pub request_id: String,
+    /// `None` when the request never named an operation we know.
+    pub target: Option<Target>,
+    pub event_name: String,
+    pub event_source: &'static str,
+    pub region: String,
+    pub source_ip: String,
+    pub user_agent: Option<String>,
+    pub user_identity: Value,
+    /// LookupEvents' `Username`: the user, role session or `root`.
+    pub username: Option<String>,
+    pub access_key_id: Option<String>,
+    pub request_parameters: Value,
+    pub read_only: bool,
+    pub account_id: String,
+    pub secure_transport: bool,
+    /// `AwsApiCall`, or `AwsServiceEvent` for Tresor's own work.
+    pub event_type: &'static str,
+}
+
+/// How the request ended.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Success {
+        /// The redacted response of a change; `Null` for reads.
+        response: Value,
+    },
+    Failure {
+        code: String,
+        message: String,
+    },
+}
+
+/// A record ready to chain: its bytes and the columns lookups use.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub record: String,
+    pub event_id: String,
+    pub event_time_ms: i64,
+    pub event_name: String,
+    pub event_source: String,
+    pub username: Option<String>,
+    pub access_key_id: Option<String>,
+    pub read_only: bool,
+    /// `[{"type": …, "name": …}]`
+    pub resources: String,
+}
+
+impl Draft {
+    pub fn finish(&self, outcome: &Outcome, resources: &[String]) -> Finished {
+        let resources: Vec<Value> = resources
+            .iter()
+            .map(
+                |arn| json!({"ARN": arn, "type": resource_type(arn), "accountId": self.account_id}),
+            )
+            .collect();
+        let mut record = Map::new();
+        let mut put = |k: &str, v: Value| {
+            record.insert(k.to_string(), v);
+        };
+        put("eventVersion", json!(EVENT_VERSION));
+        put("userIdentity", self.user_identity.clone());
+        put("eventTime", json!(iso_time(self.event_time_ms)));
+        put("eventSource", json!(self.event_source));
+        put("eventName", json!(self.event_name));
+        put("awsRegion", json!(self.region));
+        put("sourceIPAddress", json!(self.source_ip));
+        if let Some(agent) = &self.user_agent {
+            put("userAgent", json!(agent));
+        }
+        put("requestParameters", self.request_parameters.clone());
+        match outcome {
+            Outcome::Success { response } => put("responseElements", response.clone()),
+            Outcome::Failure { code, message } => {
+                put("errorCode", json!(code));
+                put("errorMessage", json!(message));
+                put("responseElements", Value::Null);
+            }
+        }
+        put("requestID", json!(self.request_id));
+        put("eventID", json!(self.event_id));
+        put("readOnly", json!(self.read_only));
+        put("resources", Value::Array(resources.clone()));
+        put("eventType", json!(self.event_type));
+        put("managementEvent", json!(true));
+        put("recipientAccountId", json!(self.account_id));
+        put("eventCategory", json!("Management"));
+        if self.secure_transport {
+            put("tlsDetails", json!({"tlsVersion": "TLSv1.2+"}));
+        }
+        let lookup: Vec<Value> = resources
+            .iter()
+            .map(|r| json!({"type": r["type"], "name": r["ARN"]}))
+            .collect();
+        Finished {
+            record: Value::Object(record).to_string(),
+            event_id: self.event_id.clone(),
+            event_time_ms: self.event_time_ms,
+            event_name: self.event_name.clone(),
+            event_source: self.event_source.to_string(),
+            username: self.username.clone(),
+            access_key_id: self.access_key_id.clone(),
+            read_only: self.read_only,
+            resources: Value::Array(lookup).to_string(),
+        }
+    }
+}
+
+/// `secretsmanager.amazonaws.com` and friends.
+pub fn event_source(service: Service) -> &'static str {
+    match service {
+        Service::SecretsManager => "secretsmanager.amazonaws.com",
+        Service::Kms => "kms.amazonaws.com",
+        Service::Iam => "iam.amazonaws.com",
+        Service::Sts => "sts.amazonaws.com",
+        Service::Operator => "operator.tresor",
+    }
+}
+
+/// Whether an operation only reads (CloudTrail's `readOnly`).
+pub fn is_read_only(target: Target) -> bool {
+    let name = target.name();
+    let reads = ["Get", "List", "Describe", "BatchGet", "Validate", "Lookup"];
+    if reads.iter().any(|p| name.starts_with(p)) {
+        return true;
+    }
+    match target {
+        // Cryptography with a key changes no state.
+        Target::Kms(_) => {
+            matches!(
+                name,
+                "Decrypt"
+                    | "Encrypt"
+                    | "ReEncrypt"
+                    | "GenerateRandom"
+                    | "Sign"
+                    | "Verify"
+                    | "GenerateMac"
+                    | "VerifyMac"
+                    | "DeriveSharedSecret"
+            ) || name.starts_with("GenerateDataKey")
+        }
+        // Issuing credentials changes no resource.
+        Target::Sts(_) => true,
+        _ => false,
+    }
+}
+
+/// CloudTrail's resource type of an ARN we authorise against.
+pub fn resource_type(arn: &str) -> &'static str {
+    let mut parts = arn.splitn(6, ':');
+    let service = parts.nth(2).unwrap_or_default();
+    let resource = parts.nth(2).unwrap_or_default();
+    let kind = resource.split(['/', ':']).next().unwrap_or_default();
+    match (service, kind) {
+        ("secretsmanager", _) => "AWS::SecretsManager::Secret",
+        ("kms", "alias") => "AWS::KMS::Alias",
+        ("kms", _) => "AWS::KMS::Key",
+        ("iam", "user") => "AWS::IAM::User",
+        ("iam", "group") => "AWS::IAM::Group",
+        ("iam", "role") => "AWS::IAM::Role",
+        ("iam", "policy") => "AWS::IAM::Policy",
+        ("iam", "oidc-provider") => "AWS::IAM::OIDCProvider",
+        ("sts", _) => "AWS::STS::AssumedRole",
+        _ => "AWS::Unknown",
+    }
+}
+
+pub fn iso_time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+/// CloudTrail's `userIdentity` of a verified caller, and its LookupEvents
+/// user name.
+pub fn user_identity(caller: &Caller) -> (Value, String) {
+    let p: &Principal = &caller.principal;
+    let mut identity = Map::new();
+    let username;
+    match &p.kind {
+        PrincipalKind::Root => {
+            identity.insert("type".into(), json!("Root"));
+            identity.insert("principalId".into(), json!(p.account_id));
+            username = "root".to_string();
+        }
+        PrincipalKind::User { user_id, name } => {
+            identity.insert("type".into(), json!("IAMUser"));
+            identity.insert("principalId".into(), json!(user_id));
+            identity.insert("userName".into(), json!(name));
+            username = name.clone();
+        }
+        PrincipalKind::AssumedRole(session) => {
+            identity.insert("type".into(), json!("AssumedRole"));
+            identity.insert(
+                "principalId".into(),
+                json!(format!("{}:{}", session.role_id, session.session_name)),
+            );
+            let mut context = json!({
+                "sessionIssuer": {
+                    "type": "Role",
+                    "principalId": session.role_id,
+                    "arn": session.role_arn,
+                    "accountId": p.account_id,
+                    "userName": session.role_name,
+                },
+                "attributes": {
+                    "creationDate": iso_time(session.issued_ms),
+                    "mfaAuthenticated": "false",
+                },
+            });
+            if let Some(provider) = &session.federated_provider {
+                context["webIdFederationData"] = json!({"federatedProvider": provider});
+            }
+            identity.insert("sessionContext".into(), context);
+            username = session.session_name.clone();
+        }
+    }
+    identity.insert("arn".into(), json!(p.arn));
+    identity.insert("accountId".into(), json!(p.account_id));
+    identity.insert("accessKeyId".into(), json!(caller.access_key_id));
+    if let (Some(issued), false) = (
+        p.session_issued_ms,
+        matches!(p.kind, PrincipalKind::AssumedRole(_)),
+    ) {
+        identity.insert(
+            "sessionContext".into(),
+            json!({"attributes": {"creationDate": iso_time(issued), "mfaAuthenticated": "false"}}),
+        );
+    }
+    (Value::Object(identity), username)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_types_follow_the_arn() {
+        assert_eq!(
+            resource_type("arn:aws:secretsmanager:us-east-1:1:secret:a/b-AbCdEf"),
+            "AWS::SecretsManager::Secret"
+        );
+        assert_eq!(
+            resource_type("arn:aws:kms:us-east-1:1:key/k"),
+            "AWS::KMS::Key"
+        );
+        assert_eq!(
+            resource_type("arn:aws:kms:us-east-1:1:alias/a"),
+            "AWS::KMS::Alias"
+        );
+        assert_eq!(
+            resource_type("arn:aws:iam::1:user/p/alice"),
+            "AWS::IAM::User"
+        );
+        assert_eq!(resource_type("arn:aws:iam::1:role/r"), "AWS::IAM::Role");
+        assert_eq!(resource_type("nonsense"), "AWS::Unknown");
+    }
+
+    #[test]
+    fn reads_and_changes() {
+        use tresor_wire::{KmsOperation, Operation, StsOperation};
+        assert!(is_read_only(Target::SecretsManager(
+            Operation::GetSecretValue
+        )));
+        assert!(is_read_only(Target::SecretsManager(
+            Operation::ValidateResourcePolicy
+        )));
+        assert!(!is_read_only(Target::SecretsManager(
+            Operation::PutSecretValue
+        )));
+        assert!(is_read_only(Target::Kms(
+            KmsOperation::GenerateDataKeyWithoutPlaintext
+        )));
+        assert!(!is_read_only(Target::Kms(KmsOperation::CreateKey)));
+        assert!(is_read_only(Target::Sts(StsOperation::AssumeRole)));
+    }
+
+    #[test]
+    fn the_record_is_compact_sorted_json_with_the_outcome() {
+        let draft = Draft {
+            event_id: "e".into(),
+            event_time_ms: 0,
+            request_id: "r".into(),
+            target: None,
+            event_name: "GetSecretValue".into(),
+            event_source: "secretsmanager.amazonaws.com",
+            region: "us-east-1".into(),
+            source_ip: "127.0.0.1".into(),
+            user_agent: None,
+            user_identity: json!({"type": "Root"}),
+            username: Some("root".into()),
+            access_key_id: None,
+            request_parameters: json!({"secretId": "prod/db"}),
+            read_only: true,
+            account_id: "111122223333".into(),
+            secure_transport: false,
+            event_type: "AwsApiCall",
+        };
+        let arn = "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf";
+        let done = draft.finish(
+            &Outcome::Failure {
+                code: "AccessDeniedException".into(),
+                message: "no".into(),
+            },
+            &[arn.to_string()],
+        );
+        let parsed: Value = serde_json::from_str(&done.record).unwrap();
+        assert_eq!(parsed["errorCode"], "AccessDeniedException");
+        assert_eq!(parsed["eventTime"], "1970-01-01T00:00:00Z");
+        assert_eq!(parsed["resources"][0]["ARN"], arn);
+        assert_eq!(parsed.to_string(), done.record, "sorted and compact");
+        assert!(done.resources.contains(arn));
+    }
+}

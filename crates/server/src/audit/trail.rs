@@ -1,0 +1,203 @@
+//! Appending to the audit trail: chaining, MACs, checkpoints, and the
+//! bounded wait that makes the trail fail closed.
+//!
+//! An event is appended inside a store write job — the same transaction as
+//! the change it describes, or a job of its own for reads and failures —
+//! so it is exactly as durable as the store's commits. A request whose
+//! event cannot be written before `timeout` is refused; a job that starts
+//! after its deadline writes nothing, so a refused change is never applied
+//! later.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+use tresor_wire::{AwsError, ErrorCode};
+
+use super::chain::{self, GENESIS};
+use super::record::Finished;
+use crate::clock::Clock;
+use crate::kms::AuditKeys;
+use crate::store::{
+    AuditCheckpointRow, AuditEventRow, JobOutcome, Store, StoreError, StoreResult, WriteTxn,
+};
+
+/// How the trail waits for its records.
+#[derive(Debug, Clone)]
+pub struct AuditSettings {
+    /// The longest a request waits for its event to be written.
+    pub timeout: Duration,
+    /// Answer a read only once its event is durable (fsynced), not merely
+    /// written into the open group commit (durable a few milliseconds
+    /// later). Changes always wait for durability.
+    pub durable_reads: bool,
+}
+
+impl Default for AuditSettings {
+    fn default() -> Self {
+        AuditSettings {
+            timeout: Duration::from_secs(5),
+            durable_reads: false,
+        }
+    }
+}
+
+pub struct AuditTrail {
+    keys: AuditKeys,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    settings: AuditSettings,
+}
+
+impl std::fmt::Debug for AuditTrail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditTrail")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The error a request gets when its event could not be written.
+pub fn unavailable() -> AwsError {
+    AwsError::new(
+        ErrorCode::InternalServiceError,
+        "The request could not be recorded in the audit trail, so it was not carried out. \
+         Nothing was changed; retry later.",
+    )
+}
+
+impl AuditTrail {
+    pub fn new(
+        keys: AuditKeys,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        settings: AuditSettings,
+    ) -> AuditTrail {
+        AuditTrail {
+            keys,
+            store,
+            clock,
+            settings,
+        }
+    }
+
+    pub fn keys(&self) -> &AuditKeys {
+        &self.keys
+    }
+
+    pub fn settings(&self) -> &AuditSettings {
+        &self.settings
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Appends `event` after the current head of the chain, inside a write
+    /// job, with a checkpoint if one is due. Returns its sequence number.
+    pub fn append(&self, txn: &mut dyn WriteTxn, event: &Finished) -> StoreResult<i64> {
+        let (prev_seq, prev_hash) = match txn.last_audit_event()? {
+            Some(head) => (head.seq, head.hash),
+            None => (0, GENESIS.to_vec()),
+        };
+        let seq = prev_seq + 1;
+        let hash = chain::event_hash(seq, &prev_hash, event.record.as_bytes());
+        txn.append_audit_event(&AuditEventRow {
+            seq,
+            event_id: event.event_id.clone(),
+            event_time: event.event_time_ms,
+            event_name: event.event_name.clone(),
+            event_source: event.event_source.clone(),
+            username: event.username.clone(),
+            access_key_id: event.access_key_id.clone(),
+            read_only: event.read_only,
+            resources: event.resources.clone(),
+            record: event.record.clone(),
+            prev_hash,
+            hash: hash.to_vec(),
+            mac: self.keys.chain_mac(&hash),
+        })?;
+        let now = self.clock.now_ms();
+        let last = txn.last_audit_checkpoint()?.map(|c| (c.seq, c.time));
+        if chain::checkpoint_due(seq, now, last) {
+            self.put_checkpoint(txn, seq, &hash, now)?;
+        }
+        Ok(seq)
+    }
+
+    fn put_checkpoint(
+        &self,
+        txn: &mut dyn WriteTxn,
+        seq: i64,
+        hash: &[u8],
+        now: i64,
+    ) -> StoreResult<()> {
+        txn.put_audit_checkpoint(&AuditCheckpointRow {
+            seq,
+            hash: hash.to_vec(),
+            time: now,
+            signature: self.keys.sign(&chain::checkpoint_message(seq, hash, now)),
+        })
+    }
+
+    /// Signs the head of the chain if events came after the last
+    /// checkpoint (run periodically, so an idle tail is covered too).
+    pub async fn checkpoint_head(self: &Arc<Self>) -> Result<bool, StoreError> {
+        let trail = Arc::clone(self);
+        crate::store::write(&*self.store, move |txn| {
+            let Some(head) = txn.last_audit_event()? else {
+                return Ok(false);
+            };
+            let last = txn.last_audit_checkpoint()?;
+            if last.is_some_and(|c| c.seq >= head.seq) {
+                return Ok(false);
+            }
+            trail.put_checkpoint(txn, head.seq, &head.hash, trail.clock.now_ms())?;
+            Ok(true)
+        })
+        .await
+    }
+
+    /// Records an event in a job of its own (a read or a failure). Resolves
+    /// once it is written — or durable, for `durable` or when the settings
+    /// say so — and fails if that takes longer than the timeout.
+    pub async fn record(self: &Arc<Self>, event: Finished, durable: bool) -> Result<(), AwsError> {
+        let deadline = Instant::now() + self.settings.timeout;
+        let durable = durable || self.settings.durable_reads;
+        let (ran_tx, ran_rx) = oneshot::channel::<bool>();
+        let (done_tx, done_rx) = oneshot::channel::<StoreResult<()>>();
+        let trail = Arc::clone(self);
+        self.store.submit_write(Box::new(move |txn| {
+            let written = Instant::now() <= deadline
+                && trail
+                    .append(txn, &event)
+                    .inspect_err(|e| tracing::error!(error = %e, "appending an audit event failed"))
+                    .is_ok();
+            let _ = ran_tx.send(written);
+            JobOutcome {
+                commit: written,
+                completion: Box::new(move |result| {
+                    let _ = done_tx.send(result);
+                }),
+            }
+        }));
+        let wait = async {
+            if !ran_rx.await.unwrap_or(false) {
+                return false;
+            }
+            if !durable {
+                return true;
+            }
+            matches!(done_rx.await, Ok(Ok(())))
+        };
+        match tokio::time::timeout_at(deadline, wait).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(unavailable()),
+            Err(_) => {
+                tracing::error!("an audit event was not written in time; refusing the request");
+                Err(unavailable())
+            }
+        }
+    }
+}
