@@ -89,14 +89,29 @@ impl Endpoint {
 
     /// A signed awsJson call of Tresor's operator API.
     pub async fn operator_call(&self, operation: &str) -> anyhow::Result<serde_json::Value> {
-        let target = format!("TresorOperator.{operation}");
+        self.json_call(
+            "tresor",
+            &format!("TresorOperator.{operation}"),
+            "{}".into(),
+        )
+        .await
+    }
+
+    /// A signed awsJson call: `target` (`X-Amz-Target`) of the service
+    /// signed as `service`, with `body`; the answer, or the service's error.
+    pub async fn json_call(
+        &self,
+        service: &str,
+        target: &str,
+        body: serde_json::Value,
+    ) -> anyhow::Result<serde_json::Value> {
         let (status, body) = self
             .signed(
-                "tresor",
+                service,
                 &Credentials::from_env()?.region,
                 "application/x-amz-json-1.1",
-                Some(&target),
-                b"{}".to_vec(),
+                Some(target),
+                serde_json::to_vec(&body).expect("JSON serialises"),
             )
             .await?;
         let value: serde_json::Value =

@@ -4,6 +4,7 @@
 //! `Config`, then hand over to the library. Only `main` uses `anyhow`.
 
 mod admin_cmd;
+mod audit_cmd;
 mod client;
 mod harden;
 mod operator_cmd;
@@ -35,6 +36,9 @@ enum Command {
     /// First-setup shortcuts: users, roles and their policies (over IAM).
     #[command(subcommand)]
     Admin(admin_cmd::AdminCommand),
+    /// Read, export and verify the audit trail.
+    #[command(subcommand)]
+    Audit(audit_cmd::AuditCommand),
 }
 
 fn main() {
@@ -55,6 +59,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Admin(command) => {
             harden::harden_process();
             admin_cmd::run(command)
+        }
+        Command::Audit(command) => {
+            harden::harden_process();
+            audit_cmd::run(command)
         }
     }
 }

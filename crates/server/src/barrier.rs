@@ -127,6 +127,14 @@ impl Barrier {
         &self.account_id
     }
 
+    pub fn store(&self) -> &dyn Store {
+        &*self.store
+    }
+
+    pub fn store_arc(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
     async fn record(&self) -> Result<SealRecord, AwsError> {
         let text = store::read(&*self.store, |txn| txn.meta(SEAL_RECORD_KEY))
             .await?
@@ -188,6 +196,7 @@ impl Barrier {
             Arc::clone(&self.oidc),
             Arc::clone(&self.clock),
             self.config.allowed_regions.clone(),
+            Arc::clone(&audit),
         );
         let auth = Authenticator::new(
             Arc::clone(&directory),

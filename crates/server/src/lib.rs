@@ -106,12 +106,14 @@ impl Server {
             Arc::clone(&self.barrier),
             self.config.purge_interval,
         ));
+        let checkpoints = tokio::spawn(checkpoint_loop(Arc::clone(&self.barrier)));
         let state = Arc::new(http::AppState {
             barrier: self.barrier,
             secure: tls.is_some(),
         });
         let served = http::serve(listener, tls, state, shutdown).await;
         maintenance.abort();
+        checkpoints.abort();
         Ok(served?)
     }
 }
@@ -140,6 +142,21 @@ async fn maintenance_loop(barrier: Arc<Barrier>, interval: std::time::Duration) 
             Ok(0) => {}
             Ok(n) => tracing::debug!(count = n, "forgot expired STS sessions"),
             Err(e) => tracing::warn!(error = %e, "forgetting expired STS sessions failed"),
+        }
+    }
+}
+
+/// Signs the head of the audit chain when events came after the last
+/// checkpoint, so an idle trail's tail is signed within about a minute.
+async fn checkpoint_loop(barrier: Arc<Barrier>) {
+    let every = std::time::Duration::from_millis(audit::chain::CHECKPOINT_AFTER_MS as u64 / 2);
+    let mut ticker = tokio::time::interval(every);
+    loop {
+        ticker.tick().await;
+        if let Some(active) = barrier.active()
+            && let Err(e) = active.audit.checkpoint_head().await
+        {
+            tracing::warn!(error = %e, "signing an audit checkpoint failed; will retry");
         }
     }
 }

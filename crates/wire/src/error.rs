@@ -56,6 +56,11 @@ error_codes! {
     DecryptionFailure => ("DecryptionFailure", 400),
     InvalidNextTokenException => ("InvalidNextTokenException", 400),
     InternalServiceError => ("InternalServiceError", 500),
+    // CloudTrail (LookupEvents) errors.
+    InvalidLookupAttributesException => ("InvalidLookupAttributesException", 400),
+    InvalidTimeRangeException => ("InvalidTimeRangeException", 400),
+    InvalidMaxResultsException => ("InvalidMaxResultsException", 400),
+    InvalidEventCategoryException => ("InvalidEventCategoryException", 400),
     // KMS errors.
     NotFoundException => ("NotFoundException", 400),
     DisabledException => ("DisabledException", 400),

@@ -19,6 +19,6 @@ pub mod validate;
 
 pub use error::{AwsError, ErrorCode};
 pub use operation::{
-    ApiOperation, IamOperation, KmsOperation, Operation, OperatorOperation, Protocol, Service,
-    StsOperation, Target,
+    ApiOperation, CloudTrailOperation, IamOperation, KmsOperation, Operation, OperatorOperation,
+    Protocol, Service, StsOperation, Target,
 };

@@ -191,7 +191,7 @@ impl Model {
             Service::Kms => Some(Model::kms()),
             Service::Iam => Some(Model::iam()),
             Service::Sts => Some(Model::sts()),
-            Service::Operator => None,
+            Service::Operator | Service::CloudTrail => None,
         }
     }
 

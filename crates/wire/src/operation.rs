@@ -8,6 +8,9 @@
 //! module owns both mappings for every service Tresor answers on its
 //! endpoint, and nothing else.
 
+/// CloudTrail's `X-Amz-Target` prefix.
+const CLOUDTRAIL_TARGET_PREFIX: &str = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101";
+
 /// The AWS services Tresor answers on its one endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Service {
@@ -19,6 +22,9 @@ pub enum Service {
     Sts,
     /// Tresor's own operator actions (seal, root key rotation, re-wrap).
     Operator,
+    /// AWS CloudTrail's event history (`LookupEvents`), over the audit
+    /// trail.
+    CloudTrail,
 }
 
 /// The wire protocol a service speaks.
@@ -39,6 +45,7 @@ impl Service {
             Service::Iam => "iam",
             Service::Sts => "sts",
             Service::Operator => "tresor",
+            Service::CloudTrail => "cloudtrail",
         }
     }
 
@@ -49,6 +56,7 @@ impl Service {
             Service::SecretsManager => Some("secretsmanager"),
             Service::Kms => Some("TrentService"),
             Service::Operator => Some("TresorOperator"),
+            Service::CloudTrail => Some(CLOUDTRAIL_TARGET_PREFIX),
             Service::Iam | Service::Sts => None,
         }
     }
@@ -56,7 +64,9 @@ impl Service {
     pub fn protocol(self) -> Protocol {
         match self {
             Service::Iam | Service::Sts => Protocol::AwsQuery,
-            Service::SecretsManager | Service::Kms | Service::Operator => Protocol::AwsJson11,
+            Service::SecretsManager | Service::Kms | Service::Operator | Service::CloudTrail => {
+                Protocol::AwsJson11
+            }
         }
     }
 
@@ -68,6 +78,7 @@ impl Service {
             "iam" => Some(Service::Iam),
             "sts" => Some(Service::Sts),
             "tresor" => Some(Service::Operator),
+            "cloudtrail" => Some(Service::CloudTrail),
             _ => None,
         }
     }
@@ -77,6 +88,7 @@ impl Service {
             "secretsmanager" => Some(Service::SecretsManager),
             "TrentService" => Some(Service::Kms),
             "TresorOperator" => Some(Service::Operator),
+            CLOUDTRAIL_TARGET_PREFIX => Some(Service::CloudTrail),
             _ => None,
         }
     }
@@ -431,7 +443,21 @@ operations!(
     /// `tresor`, target prefix `TresorOperator`). Not an AWS service.
     OperatorOperation,
     Service::Operator,
-    [Seal, RotateRoot, RewrapDataKeys]
+    [
+        Seal,
+        RotateRoot,
+        RewrapDataKeys,
+        GetAuditPublicKey,
+        ExportAuditLog,
+        VerifyAuditLog,
+    ]
+);
+
+operations!(
+    /// The CloudTrail operations Tresor answers: the event history.
+    CloudTrailOperation,
+    Service::CloudTrail,
+    [LookupEvents]
 );
 
 /// An operation of any service we answer.
@@ -442,6 +468,7 @@ pub enum Target {
     Iam(IamOperation),
     Sts(StsOperation),
     Operator(OperatorOperation),
+    CloudTrail(CloudTrailOperation),
 }
 
 impl Target {
@@ -452,6 +479,7 @@ impl Target {
             Target::Iam(_) => Service::Iam,
             Target::Sts(_) => Service::Sts,
             Target::Operator(_) => Service::Operator,
+            Target::CloudTrail(_) => Service::CloudTrail,
         }
     }
 
@@ -462,6 +490,7 @@ impl Target {
             Target::Iam(op) => op.name(),
             Target::Sts(op) => op.name(),
             Target::Operator(op) => op.name(),
+            Target::CloudTrail(op) => op.name(),
         }
     }
 }
@@ -513,11 +542,12 @@ pub enum TargetError {
 
 /// Parses `X-Amz-Target`.
 pub fn parse_target(target: &str) -> Result<Target, TargetError> {
-    let (prefix, name) = target.split_once('.').ok_or(TargetError::Malformed)?;
+    let (prefix, name) = target.rsplit_once('.').ok_or(TargetError::Malformed)?;
     match Service::from_target_prefix(prefix).ok_or(TargetError::UnknownService)? {
         Service::SecretsManager => Operation::from_name(name).map(Target::SecretsManager),
         Service::Kms => KmsOperation::from_name(name).map(Target::Kms),
         Service::Operator => OperatorOperation::from_name(name).map(Target::Operator),
+        Service::CloudTrail => CloudTrailOperation::from_name(name).map(Target::CloudTrail),
         // No target prefix names them (`from_target_prefix`).
         Service::Iam | Service::Sts => None,
     }
@@ -536,7 +566,7 @@ pub fn query_target(service: Service, action: &str) -> Result<Target, TargetErro
     match service {
         Service::Iam => IamOperation::from_name(action).map(Target::Iam),
         Service::Sts => StsOperation::from_name(action).map(Target::Sts),
-        Service::SecretsManager | Service::Kms | Service::Operator => {
+        Service::SecretsManager | Service::Kms | Service::Operator | Service::CloudTrail => {
             return Err(TargetError::UnknownService);
         }
     }
@@ -546,7 +576,7 @@ pub fn query_target(service: Service, action: &str) -> Result<Target, TargetErro
 /// The service a target prefix belongs to, even when the operation is unknown.
 pub fn target_service(target: &str) -> Option<Service> {
     target
-        .split_once('.')
+        .rsplit_once('.')
         .and_then(|(prefix, _)| Service::from_target_prefix(prefix))
 }
 

@@ -5,17 +5,20 @@
 //! members (`classify`, with the table in `fields.txt`), the integrity
 //! scheme (`chain`), appending under a bounded wait (`trail`), the
 //! per-request scope that lets a change and its event commit in one
-//! transaction (`scope`), and checking an exported log offline (`verify`).
+//! transaction (`scope`), reading it back (`export`) and checking an exported log offline
+//! (`verify`).
 //! It stores through `store` and takes its keys from `kms`; it never sees
 //! HTTP.
 
 pub mod chain;
 pub mod classify;
+mod export;
 pub mod record;
 mod scope;
 mod trail;
 pub mod verify;
 
+pub use export::{ExportPage, StoredReport, export_page, verify_stored};
 pub use record::{Draft, Finished, Outcome};
 pub use scope::{RequestScope, WriteTicket, current};
 pub use trail::{AuditSettings, AuditTrail, unavailable};

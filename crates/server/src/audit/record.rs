@@ -128,6 +128,40 @@ impl Draft {
     }
 }
 
+impl Draft {
+    /// An event of Tresor's own work (a purge, a key rotation), recorded
+    /// as CloudTrail records AWS's: `AwsServiceEvent`, invoked by the
+    /// service itself.
+    pub fn service_event(
+        service: Service,
+        name: &str,
+        region: &str,
+        account_id: &str,
+        now_ms: i64,
+    ) -> Draft {
+        let source = event_source(service);
+        Draft {
+            event_id: uuid::Uuid::new_v4().to_string(),
+            event_time_ms: now_ms,
+            request_id: String::new(),
+            target: None,
+            event_name: name.to_string(),
+            event_source: source,
+            region: region.to_string(),
+            source_ip: source.to_string(),
+            user_agent: Some(source.to_string()),
+            user_identity: json!({"accountId": account_id, "invokedBy": source}),
+            username: None,
+            access_key_id: None,
+            request_parameters: Value::Null,
+            read_only: false,
+            account_id: account_id.to_string(),
+            secure_transport: false,
+            event_type: "AwsServiceEvent",
+        }
+    }
+}
+
 /// `secretsmanager.amazonaws.com` and friends.
 pub fn event_source(service: Service) -> &'static str {
     match service {
@@ -136,6 +170,7 @@ pub fn event_source(service: Service) -> &'static str {
         Service::Iam => "iam.amazonaws.com",
         Service::Sts => "sts.amazonaws.com",
         Service::Operator => "operator.tresor",
+        Service::CloudTrail => "cloudtrail.amazonaws.com",
     }
 }
 

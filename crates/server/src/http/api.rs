@@ -355,7 +355,7 @@ impl ApiRequest<'_> {
         );
         if let Target::Operator(op) = op {
             let result = match access.check(Resource::any()) {
-                Ok(()) => super::operator::handle(&self.state.barrier, op).await,
+                Ok(()) => super::operator::handle(&self.state.barrier, op, self.body).await,
                 Err(e) => Err(e),
             };
             let result = recorded(&scope, result).await;

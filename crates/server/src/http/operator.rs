@@ -1,16 +1,30 @@
 //! Tresor's signed operator actions (`X-Amz-Target: TresorOperator.<Op>`,
-//! signing name `tresor`): Seal, RotateRoot, RewrapDataKeys.
+//! signing name `tresor`): Seal, RotateRoot, RewrapDataKeys, and the audit
+//! trail's GetAuditPublicKey, ExportAuditLog and VerifyAuditLog.
 //!
 //! They pass the same SigV4 authentication as every API call, and need
-//! their own permission (`tresor:Seal`, `tresor:RotateRoot`,
-//! `tresor:RewrapDataKeys` on `*`), which only the account root has unless
-//! a policy grants it.
+//! their own permission (`tresor:<Op>` on `*`), which only the account root
+//! has unless a policy grants it.
 
-use tresor_wire::{AwsError, OperatorOperation};
+use serde::Deserialize;
+use tresor_wire::{AwsError, ErrorCode, OperatorOperation};
 
 use crate::barrier::Barrier;
 
-pub async fn handle(barrier: &Barrier, op: OperatorOperation) -> Result<Vec<u8>, AwsError> {
+/// ExportAuditLog's input: the page after `AfterSeq`, at most `MaxItems`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct ExportRequest {
+    #[serde(default)]
+    after_seq: i64,
+    max_items: Option<usize>,
+}
+
+pub async fn handle(
+    barrier: &Barrier,
+    op: OperatorOperation,
+    body: &[u8],
+) -> Result<Vec<u8>, AwsError> {
     let body = match op {
         OperatorOperation::Seal => {
             barrier.seal();
@@ -28,6 +42,30 @@ pub async fn handle(barrier: &Barrier, op: OperatorOperation) -> Result<Vec<u8>,
                 rewrapped = report.rewrapped,
                 "re-wrapped data keys"
             );
+            serde_json::to_value(report).expect("a report serialises")
+        }
+        OperatorOperation::GetAuditPublicKey => {
+            let active = barrier.active().ok_or_else(crate::barrier::sealed_error)?;
+            serde_json::json!({"PublicKey": hex::encode(active.audit.keys().public_key())})
+        }
+        OperatorOperation::ExportAuditLog => {
+            let request: ExportRequest = serde_json::from_slice(body).map_err(|_| {
+                AwsError::new(
+                    ErrorCode::ValidationException,
+                    "ExportAuditLog takes {\"AfterSeq\": n, \"MaxItems\": m}.",
+                )
+            })?;
+            let page = crate::audit::export_page(
+                barrier.store(),
+                request.after_seq,
+                request.max_items.unwrap_or(1000),
+            )
+            .await?;
+            serde_json::to_value(page).expect("a page serialises")
+        }
+        OperatorOperation::VerifyAuditLog => {
+            let active = barrier.active().ok_or_else(crate::barrier::sealed_error)?;
+            let report = crate::audit::verify_stored(&active.audit, barrier.store_arc()).await?;
             serde_json::to_value(report).expect("a report serialises")
         }
     };

@@ -141,9 +141,18 @@ pub async fn restore_secret(
 /// Returns how many were removed.
 pub async fn purge_due(svc: &Service) -> Result<usize, AwsError> {
     let now = svc.now();
-    svc.write(move |_, txn| {
+    svc.write(move |svc, txn| {
         let due = txn.secrets_due_for_purge(now)?;
         for id in &due {
+            if let Some(row) = txn.secret_by_id(*id)? {
+                svc.record_service_event(
+                    txn,
+                    tresor_wire::Service::SecretsManager,
+                    "EndSecretDeletion",
+                    &row.region,
+                    &[row.arn.clone()],
+                )?;
+            }
             txn.delete_secret(*id)?;
         }
         Ok(due.len())

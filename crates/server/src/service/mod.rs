@@ -16,6 +16,7 @@ pub mod iam;
 mod kms;
 mod labels;
 mod list;
+mod lookup_events;
 mod pagination;
 pub mod password;
 mod policy;
@@ -37,7 +38,7 @@ use serde::Serialize;
 use tresor_wire::request::decode;
 use tresor_wire::{AwsError, Operation, Target};
 
-use crate::audit;
+use crate::audit::{self, AuditTrail};
 use crate::authz::{Access, Resource};
 use crate::clock::Clock;
 use crate::identity::Directory;
@@ -102,6 +103,8 @@ pub struct Service {
     pub(crate) clock: Arc<dyn Clock>,
     /// Regions replicas may be created in (`None`: any valid region).
     pub(crate) allowed_regions: Option<Arc<[String]>>,
+    /// Where Tresor's own work (purges, key rotations) is recorded.
+    pub(crate) audit: Arc<AuditTrail>,
 }
 
 impl Service {
@@ -112,6 +115,7 @@ impl Service {
         oidc: Arc<OidcProviders>,
         clock: Arc<dyn Clock>,
         allowed_regions: Option<Vec<String>>,
+        audit: Arc<AuditTrail>,
     ) -> Service {
         Service {
             store,
@@ -120,7 +124,38 @@ impl Service {
             oidc,
             clock,
             allowed_regions: allowed_regions.map(Arc::from),
+            audit,
         }
+    }
+
+    /// Records Tresor's own work on `resources` (an `AwsServiceEvent`)
+    /// in the transaction that does it.
+    pub(crate) fn record_service_event(
+        &self,
+        txn: &mut dyn WriteTxn,
+        service: tresor_wire::Service,
+        name: &str,
+        region: &str,
+        resources: &[String],
+    ) -> Result<(), AwsError> {
+        let draft = audit::Draft::service_event(
+            service,
+            name,
+            region,
+            self.keyring.account_id(),
+            self.now(),
+        );
+        let event = draft.finish(
+            &audit::Outcome::Success {
+                response: serde_json::Value::Null,
+            },
+            resources,
+        );
+        self.audit.append(txn, &event).map_err(|e| {
+            tracing::error!(error = %e, "appending a service event failed");
+            audit::unavailable()
+        })?;
+        Ok(())
     }
 
     /// Identities and compiled policies (the access of a request is
@@ -202,6 +237,11 @@ impl Service {
                 ),
             )),
             Target::Iam(op) => iam::handle(self, ctx, op, body).await,
+            Target::CloudTrail(op) => match op {
+                tresor_wire::CloudTrailOperation::LookupEvents => Ok(encode(
+                    &lookup_events::lookup_events(self, ctx, decode(op, body)?).await?,
+                )),
+            },
             Target::Sts(op) => sts::handle(self, ctx, op, body).await,
         }
     }

@@ -3,6 +3,7 @@
 //! since shape names repeat across services (`Tag`).
 
 mod blob;
+pub mod cloudtrail;
 pub mod iam;
 pub mod kms;
 mod secretsmanager;

@@ -354,6 +354,13 @@ pub async fn maintain_keys(svc: &Service) -> Result<(usize, usize), AwsError> {
                 if key.state == STATE_PENDING_DELETION
                     && key.deletion_date.is_some_and(|d| d <= now)
                 {
+                    svc.record_service_event(
+                        txn,
+                        tresor_wire::Service::Kms,
+                        "DeleteKey",
+                        &key.region,
+                        std::slice::from_ref(&key.arn),
+                    )?;
                     txn.delete_kms_key(&key.key_id)?;
                     deleted.push(key.key_id);
                     continue;
@@ -367,6 +374,13 @@ pub async fn maintain_keys(svc: &Service) -> Result<(usize, usize), AwsError> {
                             .map_err(|e| {
                                 crate::service::internal_error("automatic key rotation", &e)
                             })?;
+                        svc.record_service_event(
+                            txn,
+                            tresor_wire::Service::Kms,
+                            "RotateKey",
+                            &key.region,
+                            std::slice::from_ref(&key.arn),
+                        )?;
                         rotated += 1;
                     }
                     key.next_rotation = Some(now + period * DAY_MS);
