@@ -95,6 +95,19 @@ struct FileConfig {
     /// `[[oidc_providers]]`: the issuers `AssumeRoleWithWebIdentity` trusts.
     #[serde(default)]
     oidc_providers: Vec<OidcProviderFile>,
+    /// `[audit]`: how requests wait for their audit events.
+    #[serde(default)]
+    audit: AuditFile,
+}
+
+/// The `[audit]` table.
+#[derive(Deserialize, Debug, Default, Clone)]
+#[serde(deny_unknown_fields)]
+struct AuditFile {
+    /// The longest a request waits for its event (default 5000).
+    timeout_ms: Option<u64>,
+    /// Answer reads only once their event is fsynced (default false).
+    durable_reads: Option<bool>,
 }
 
 /// One `[[oidc_providers]]` table. The server checks it at startup
@@ -199,6 +212,12 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         _ => bail!("TLS needs both a certificate (tls_cert) and a key (tls_key)"),
     };
     config.oidc_providers = oidc_providers(&file.oidc_providers, args.config.as_deref());
+    if let Some(ms) = file.audit.timeout_ms {
+        config.audit.timeout = Duration::from_millis(ms.clamp(100, 600_000));
+    }
+    if let Some(durable) = file.audit.durable_reads {
+        config.audit.durable_reads = durable;
+    }
     config.seal = args.seal.config(&SealFile {
         seal: file.seal.clone(),
         seal_key_env: file.seal_key_env.clone(),

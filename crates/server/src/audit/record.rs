@@ -50,6 +50,12 @@ pub enum Outcome {
     Failure {
         code: String,
         message: String,
+        /// Whether the request got as far as an authorization decision.
+        /// Before one — unauthenticated, malformed, missing a required
+        /// member — its members are untrusted input, possibly a secret
+        /// pasted into the wrong field, and are not recorded (a record
+        /// cannot be taken back).
+        decided: bool,
     },
 }
 
@@ -90,10 +96,19 @@ impl Draft {
         if let Some(agent) = &self.user_agent {
             put("userAgent", json!(agent));
         }
-        put("requestParameters", self.request_parameters.clone());
+        match outcome {
+            Outcome::Failure { code, decided, .. } if !decided || is_malformed_input(code) => {
+                put("requestParameters", Value::Null);
+                put(
+                    "additionalEventData",
+                    json!({"requestParametersOmitted": "the request was malformed"}),
+                );
+            }
+            _ => put("requestParameters", self.request_parameters.clone()),
+        }
         match outcome {
             Outcome::Success { response } => put("responseElements", response.clone()),
-            Outcome::Failure { code, message } => {
+            Outcome::Failure { code, message, .. } => {
                 put("errorCode", json!(code));
                 put("errorMessage", json!(message));
                 put("responseElements", Value::Null);
@@ -162,6 +177,23 @@ impl Draft {
     }
 }
 
+/// The errors that say the request itself was malformed (rather than
+/// refused or impossible).
+pub fn is_malformed_input(code: &str) -> bool {
+    matches!(
+        code,
+        "SerializationException"
+            | "ValidationException"
+            | "ValidationError"
+            | "InvalidParameterException"
+            | "InvalidQueryParameter"
+            | "InvalidInput"
+            | "MalformedPolicyDocument"
+            | "MalformedPolicyDocumentException"
+            | "RequestEntityTooLargeException"
+    )
+}
+
 /// `secretsmanager.amazonaws.com` and friends.
 pub fn event_source(service: Service) -> &'static str {
     match service {
@@ -201,6 +233,13 @@ pub fn is_read_only(target: Target) -> bool {
         Target::Sts(_) => true,
         _ => false,
     }
+}
+
+/// Whether an event records the (redacted) response, as CloudTrail does
+/// for changes and for issued credentials (whose access key id ties the
+/// session's later calls to the call that created it) — not for reads.
+pub fn records_response(target: Target) -> bool {
+    !is_read_only(target) || matches!(target, Target::Sts(_))
 }
 
 /// CloudTrail's resource type of an ARN we authorise against.
@@ -360,6 +399,7 @@ mod tests {
             &Outcome::Failure {
                 code: "AccessDeniedException".into(),
                 message: "no".into(),
+                decided: true,
             },
             &[arn.to_string()],
         );
@@ -369,5 +409,18 @@ mod tests {
         assert_eq!(parsed["resources"][0]["ARN"], arn);
         assert_eq!(parsed.to_string(), done.record, "sorted and compact");
         assert!(done.resources.contains(arn));
+        assert_eq!(parsed["requestParameters"]["secretId"], "prod/db");
+        // A malformed request's members are not recorded.
+        let malformed = draft.finish(
+            &Outcome::Failure {
+                code: "InvalidParameterException".into(),
+                message: "Invalid name.".into(),
+                decided: true,
+            },
+            &[],
+        );
+        let parsed: Value = serde_json::from_str(&malformed.record).unwrap();
+        assert_eq!(parsed["requestParameters"], Value::Null);
+        assert!(!malformed.record.contains("prod/db"));
     }
 }

@@ -20,7 +20,7 @@ use tresor_wire::AwsError;
 use tresor_wire::model::Model;
 
 use super::classify::redact;
-use super::record::{Draft, Outcome};
+use super::record::{Draft, Outcome, records_response};
 use super::trail::{AuditTrail, unavailable};
 use crate::authz::Access;
 use crate::store::WriteTxn;
@@ -119,6 +119,7 @@ impl RequestScope {
             Ok(result) => result,
             Err(_) if ticket.abandon() => {
                 tracing::error!("a change was not written before its audit deadline; refused");
+                self.trail.note(false);
                 Err(unavailable())
             }
             Err(_) => write.await,
@@ -138,10 +139,9 @@ impl RequestScope {
         if *state != State::Open {
             return Ok(());
         }
-        let response = if self.draft.read_only {
-            Value::Null
-        } else {
-            self.response_elements(value)
+        let response = match self.draft.target {
+            Some(target) if records_response(target) => self.response_elements(value),
+            _ => Value::Null,
         };
         let event = self
             .draft
@@ -174,6 +174,7 @@ impl RequestScope {
     pub fn write_finished(&self, committed: bool) {
         let mut state = self.state();
         if *state == State::Appended {
+            self.trail.note(committed);
             *state = if committed {
                 State::Recorded
             } else {
@@ -192,6 +193,14 @@ impl RequestScope {
         if self.is_recorded() {
             return Ok(());
         }
+        let outcome = match outcome {
+            Outcome::Failure { code, message, .. } => Outcome::Failure {
+                code,
+                message,
+                decided: self.access.was_checked(),
+            },
+            success => success,
+        };
         let event = self.draft.finish(&outcome, &self.access.resources());
         let durable = !self.draft.read_only;
         self.trail.record(event, durable).await

@@ -9,6 +9,7 @@
 //! later.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::sync::oneshot;
@@ -48,6 +49,8 @@ pub struct AuditTrail {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     settings: AuditSettings,
+    /// Whether the last attempt to record failed (health reports it).
+    failing: AtomicBool,
 }
 
 impl std::fmt::Debug for AuditTrail {
@@ -79,6 +82,24 @@ impl AuditTrail {
             store,
             clock,
             settings,
+            failing: AtomicBool::new(false),
+        }
+    }
+
+    /// Whether the trail could not record its last event.
+    pub fn is_failing(&self) -> bool {
+        self.failing.load(Ordering::Relaxed)
+    }
+
+    /// Notes how the last attempt to record went.
+    pub fn note(&self, recorded: bool) {
+        let was_failing = self.failing.swap(!recorded, Ordering::Relaxed);
+        if was_failing == recorded {
+            if recorded {
+                tracing::warn!("the audit trail records again");
+            } else {
+                tracing::error!("the audit trail cannot record: requests are refused");
+            }
         }
     }
 
@@ -191,13 +212,8 @@ impl AuditTrail {
             }
             matches!(done_rx.await, Ok(Ok(())))
         };
-        match tokio::time::timeout_at(deadline, wait).await {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(unavailable()),
-            Err(_) => {
-                tracing::error!("an audit event was not written in time; refusing the request");
-                Err(unavailable())
-            }
-        }
+        let recorded = matches!(tokio::time::timeout_at(deadline, wait).await, Ok(true));
+        self.note(recorded);
+        if recorded { Ok(()) } else { Err(unavailable()) }
     }
 }

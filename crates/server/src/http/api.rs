@@ -450,10 +450,13 @@ impl ApiRequest<'_> {
     }
 }
 
+/// A failure; the scope notes whether it came after an authorization
+/// decision (see `Outcome::Failure`).
 fn failure(e: &AwsError) -> Outcome {
     Outcome::Failure {
         code: e.code.as_str().to_string(),
         message: e.message.clone(),
+        decided: false,
     }
 }
 

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::State;
 use axum::extract::connect_info::ConnectInfo;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -51,11 +52,26 @@ fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-async fn health() -> Response {
+/// 200 while requests can be served; 503 while the audit trail cannot
+/// record (every request is refused then, so a load balancer should look
+/// elsewhere). A sealed server reports itself sealed, still 200: it is up
+/// and waiting for its operator.
+async fn health(State(state): State<Arc<AppState>>) -> Response {
+    let (status, body) = match state.barrier.active() {
+        None => (StatusCode::OK, r#"{"status":"ok","sealed":true}"#),
+        Some(active) if active.audit.is_failing() => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            r#"{"status":"degraded","sealed":false,"audit":"failing"}"#,
+        ),
+        Some(_) => (
+            StatusCode::OK,
+            r#"{"status":"ok","sealed":false,"audit":"ok"}"#,
+        ),
+    };
     (
-        StatusCode::OK,
+        status,
         [(http::header::CONTENT_TYPE, "application/json")],
-        r#"{"status":"ok"}"#,
+        body,
     )
         .into_response()
 }
