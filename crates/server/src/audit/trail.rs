@@ -118,10 +118,7 @@ impl AuditTrail {
     /// Appends `event` after the current head of the chain, inside a write
     /// job, with a checkpoint if one is due. Returns its sequence number.
     pub fn append(&self, txn: &mut dyn WriteTxn, event: &Finished) -> StoreResult<i64> {
-        let (prev_seq, prev_hash) = match txn.last_audit_event()? {
-            Some(head) => (head.seq, head.hash),
-            None => (0, GENESIS.to_vec()),
-        };
+        let (prev_seq, prev_hash) = txn.audit_head()?.unwrap_or((0, GENESIS.to_vec()));
         let seq = prev_seq + 1;
         let hash = chain::event_hash(seq, &prev_hash, event.record.as_bytes());
         txn.append_audit_event(&AuditEventRow {
@@ -167,14 +164,14 @@ impl AuditTrail {
     pub async fn checkpoint_head(self: &Arc<Self>) -> Result<bool, StoreError> {
         let trail = Arc::clone(self);
         crate::store::write(&*self.store, move |txn| {
-            let Some(head) = txn.last_audit_event()? else {
+            let Some((seq, hash)) = txn.audit_head()? else {
                 return Ok(false);
             };
             let last = txn.last_audit_checkpoint()?;
-            if last.is_some_and(|c| c.seq >= head.seq) {
+            if last.is_some_and(|c| c.seq >= seq) {
                 return Ok(false);
             }
-            trail.put_checkpoint(txn, head.seq, &head.hash, trail.clock.now_ms())?;
+            trail.put_checkpoint(txn, seq, &hash, trail.clock.now_ms())?;
             Ok(true)
         })
         .await
@@ -189,7 +186,8 @@ impl AuditTrail {
         let (ran_tx, ran_rx) = oneshot::channel::<bool>();
         let (done_tx, done_rx) = oneshot::channel::<StoreResult<()>>();
         let trail = Arc::clone(self);
-        self.store.submit_write(Box::new(move |txn| {
+        let committed = Arc::clone(self);
+        let job: crate::store::WriteJob = Box::new(move |txn| {
             let written = Instant::now() <= deadline
                 && trail
                     .append(txn, &event)
@@ -199,10 +197,20 @@ impl AuditTrail {
             JobOutcome {
                 commit: written,
                 completion: Box::new(move |result| {
+                    if result.is_err() {
+                        // Its caller may have been answered already (a
+                        // relaxed read): health must show the loss.
+                        committed.note(false);
+                    }
                     let _ = done_tx.send(result);
                 }),
             }
-        }));
+        });
+        if durable {
+            self.store.submit_write(job);
+        } else {
+            self.store.submit_relaxed_write(job);
+        }
         let wait = async {
             if !ran_rx.await.unwrap_or(false) {
                 return false;

@@ -78,8 +78,8 @@ pub trait ReadTxn {
         after: Option<(SecretKey, String)>,
         limit: usize,
     ) -> StoreResult<Vec<StoredValue>>;
-    /// The newest audit event (the head of the chain).
-    fn last_audit_event(&self) -> StoreResult<Option<AuditEventRow>>;
+    /// `(seq, hash)` of the newest audit event: the head of the chain.
+    fn audit_head(&self) -> StoreResult<Option<(i64, Vec<u8>)>>;
     /// Audit events after `seq`, oldest first, at most `limit`.
     fn audit_events_after(&self, seq: i64, limit: usize) -> StoreResult<Vec<AuditEventRow>>;
     fn lookup_audit_events(&self, query: &AuditQuery) -> StoreResult<Vec<AuditEventRow>>;
@@ -171,6 +171,10 @@ pub struct JobOutcome {
     pub completion: Completion,
 }
 
+/// The longest a relaxed write (`Store::submit_relaxed_write`) stays
+/// unsynced.
+pub const RELAXED_SYNC_WITHIN: std::time::Duration = std::time::Duration::from_millis(50);
+
 pub type WriteJob = Box<dyn FnOnce(&mut dyn WriteTxn) -> JobOutcome + Send>;
 pub type ReadJob = Box<dyn FnOnce(&dyn ReadTxn) + Send>;
 
@@ -179,6 +183,14 @@ pub trait Store: Send + Sync {
     /// Queues a write job. The backend must eventually call the job's
     /// completion exactly once (with an error if the job never ran).
     fn submit_write(&self, job: WriteJob);
+    /// Queues a write whose caller accepts "written now, durable within
+    /// `RELAXED_SYNC_WITHIN`" (the audit events of reads): its commit
+    /// survives a crash of the process at once, and a power loss once
+    /// synced; its completion runs when it is written. A backend without
+    /// the distinction makes it durable.
+    fn submit_relaxed_write(&self, job: WriteJob) {
+        self.submit_write(job);
+    }
     /// Queues a read job; the job reports its own result.
     fn submit_read(&self, job: ReadJob);
 }

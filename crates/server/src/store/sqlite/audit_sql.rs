@@ -36,14 +36,13 @@ fn checkpoint_row(r: &Row) -> rusqlite::Result<AuditCheckpointRow> {
     })
 }
 
-pub fn last_event(conn: &Connection) -> StoreResult<Option<AuditEventRow>> {
-    conn.prepare_cached(&format!(
-        "SELECT {EVENT_COLUMNS} FROM audit_events ORDER BY seq DESC LIMIT 1"
-    ))
-    .map_err(err)?
-    .query_row([], event_row)
-    .optional()
-    .map_err(err)
+/// `(seq, hash)` of the newest event: the head the next one chains to.
+pub fn head(conn: &Connection) -> StoreResult<Option<(i64, Vec<u8>)>> {
+    conn.prepare_cached("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+        .map_err(err)?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+        .map_err(err)
 }
 
 pub fn events_after(

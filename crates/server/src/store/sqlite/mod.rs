@@ -1,10 +1,9 @@
 //! The embedded backend: SQLite in WAL mode with `synchronous=FULL`.
 //!
 //! One writer thread owns the only writing connection and commits jobs in
-//! groups: it takes every job already queued (up to `MAX_BATCH`), runs each
-//! in its own savepoint, then commits once — concurrent writers share one
-//! fsync, and an acknowledged write survives a crash or power loss. A small
-//! pool of reader threads serves reads from committed state.
+//! groups (`writer.rs`): concurrent writers share one fsync, and an
+//! acknowledged write survives a crash or power loss. A small pool of
+//! reader threads serves reads from committed state.
 
 mod audit_sql;
 mod codec;
@@ -12,6 +11,7 @@ mod iam_sql;
 mod kms_sql;
 mod schema;
 mod txn;
+mod writer;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
@@ -21,19 +21,16 @@ use std::thread;
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::{Completion, ReadJob, Store, StoreError, StoreResult, WriteJob};
+use super::{ReadJob, Store, StoreError, StoreResult, WriteJob};
 use txn::SqliteTxn;
 
 pub use schema::latest_version as latest_schema_version;
-
-/// Jobs committed together at most.
-const MAX_BATCH: usize = 128;
 
 /// The SQLite store. Dropping it stops its threads after queued jobs ran
 /// and waits for them to close the database (so the WAL is checkpointed
 /// and removed before the process goes on).
 pub struct SqliteStore {
-    writes: Option<Mutex<Sender<WriteJob>>>,
+    writes: Option<Mutex<Sender<writer::Queued>>>,
     reads: Option<Mutex<Sender<ReadJob>>>,
     threads: Vec<thread::JoinHandle<()>>,
 }
@@ -67,11 +64,11 @@ impl SqliteStore {
         let mut writer = connect(path, false)?;
         schema::migrate(&mut writer, now_ms)?;
 
-        let (write_tx, write_rx) = mpsc::channel::<WriteJob>();
+        let (write_tx, write_rx) = mpsc::channel::<writer::Queued>();
         let mut threads = vec![
             thread::Builder::new()
                 .name("tresor-sqlite-writer".into())
-                .spawn(move || writer_loop(writer, write_rx))
+                .spawn(move || writer::Writer::new(writer).run(write_rx))
                 .map_err(|e| StoreError(format!("cannot start the writer thread: {e}")))?,
         ];
 
@@ -126,76 +123,32 @@ fn connect(path: &Path, read_only: bool) -> StoreResult<Connection> {
     Ok(conn)
 }
 
-impl Store for SqliteStore {
-    fn submit_write(&self, job: WriteJob) {
+impl SqliteStore {
+    fn queue(&self, job: WriteJob, durable: bool) {
         // If the writer is gone the job is dropped, and with it its
         // caller's channel: the caller hears an error, never waits forever.
         if let Some(writes) = &self.writes {
-            let _ = writes.lock().unwrap_or_else(|p| p.into_inner()).send(job);
+            let _ = writes
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .send(writer::Queued { job, durable });
         }
+    }
+}
+
+impl Store for SqliteStore {
+    fn submit_write(&self, job: WriteJob) {
+        self.queue(job, true);
+    }
+
+    fn submit_relaxed_write(&self, job: WriteJob) {
+        self.queue(job, false);
     }
 
     fn submit_read(&self, job: ReadJob) {
         if let Some(reads) = &self.reads {
             let _ = reads.lock().unwrap_or_else(|p| p.into_inner()).send(job);
         }
-    }
-}
-
-fn writer_loop(conn: Connection, jobs: Receiver<WriteJob>) {
-    while let Ok(first) = jobs.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
-        commit_batch(&conn, batch);
-    }
-}
-
-/// Runs each job in its own savepoint and commits them together.
-fn commit_batch(conn: &Connection, batch: Vec<WriteJob>) {
-    let mut completions: Vec<Completion> = Vec::with_capacity(batch.len());
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-        // Jobs never ran; dropping them drops their senders, so callers see
-        // an error. (`Completion`s exist only once a job has run.)
-        tracing::error!(error = %e, "cannot begin a write transaction");
-        return;
-    }
-    for job in batch {
-        if conn.execute_batch("SAVEPOINT job").is_err() {
-            continue;
-        }
-        let mut txn = SqliteTxn { conn };
-        match catch_unwind(AssertUnwindSafe(|| job(&mut txn))) {
-            Ok(outcome) => {
-                let step = if outcome.commit {
-                    "RELEASE job"
-                } else {
-                    "ROLLBACK TO job; RELEASE job"
-                };
-                match conn.execute_batch(step) {
-                    Ok(()) => completions.push(outcome.completion),
-                    Err(e) => (outcome.completion)(Err(StoreError(e.to_string()))),
-                }
-            }
-            Err(_) => {
-                // A panicking job's caller sees "the writer stopped" through
-                // its dropped sender; its changes are undone here.
-                tracing::error!("a write job panicked; its changes were rolled back");
-                let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
-            }
-        }
-    }
-    let result = conn.execute_batch("COMMIT").map_err(|e| {
-        let _ = conn.execute_batch("ROLLBACK");
-        tracing::error!(error = %e, "commit failed; the batch was rolled back");
-        StoreError(format!("commit failed: {e}"))
-    });
-    for completion in completions {
-        completion(result.clone());
     }
 }
 
@@ -209,14 +162,14 @@ fn reader_loop(conn: Connection, jobs: Arc<Mutex<Receiver<ReadJob>>>) {
             }
         };
         // A read job sees one consistent snapshot.
-        if conn.execute_batch("BEGIN").is_err() {
+        if writer::run_cached(&conn, "BEGIN").is_err() {
             continue;
         }
         let txn = SqliteTxn { conn: &conn };
         if catch_unwind(AssertUnwindSafe(|| job(&txn))).is_err() {
             tracing::error!("a read job panicked");
         }
-        let _ = conn.execute_batch("COMMIT");
+        let _ = writer::run_cached(&conn, "COMMIT");
     }
 }
 

@@ -271,8 +271,8 @@ impl ReadTxn for SqliteTxn<'_> {
         iam_sql::links_to(self.conn, kind, to)
     }
 
-    fn last_audit_event(&self) -> StoreResult<Option<AuditEventRow>> {
-        audit_sql::last_event(self.conn)
+    fn audit_head(&self) -> StoreResult<Option<(i64, Vec<u8>)>> {
+        audit_sql::head(self.conn)
     }
 
     fn audit_events_after(&self, seq: i64, limit: usize) -> StoreResult<Vec<AuditEventRow>> {

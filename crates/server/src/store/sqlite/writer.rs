@@ -1,0 +1,190 @@
+//! The writer thread: group commit, and when commits are synced.
+//!
+//! It takes every job already queued (up to `MAX_BATCH`), runs each in its
+//! own savepoint, then commits once, so concurrent writers share one fsync.
+//! A batch of relaxed jobs only (`Store::submit_relaxed_write`: the audit
+//! events of reads) commits with `synchronous = NORMAL`:
+//! its WAL frames are written (a crash of the process loses nothing) but
+//! not fsynced, so it does not wait for the disk. The next durable commit
+//! — or, if none comes, a sync barrier at most `RELAXED_SYNC_WITHIN` later
+//! — fsyncs the WAL, which makes every frame before it durable too.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::Instant;
+
+use rusqlite::Connection;
+
+use super::txn::SqliteTxn;
+use crate::store::{Completion, RELAXED_SYNC_WITHIN, StoreError, WriteJob};
+
+/// Jobs committed together at most.
+const MAX_BATCH: usize = 128;
+
+/// A job on the writer's queue.
+pub struct Queued {
+    pub job: WriteJob,
+    /// Its commit must be fsynced before its completion runs.
+    pub durable: bool,
+}
+
+pub struct Writer {
+    conn: Connection,
+    /// Whether the connection currently commits with `synchronous = FULL`.
+    full: bool,
+    /// The first relaxed commit not yet fsynced.
+    unsynced_since: Option<Instant>,
+}
+
+impl Writer {
+    pub fn new(conn: Connection) -> Writer {
+        Writer {
+            conn,
+            full: true,
+            unsynced_since: None,
+        }
+    }
+
+    pub fn run(mut self, jobs: Receiver<Queued>) {
+        loop {
+            let first = match self.unsynced_since {
+                None => match jobs.recv() {
+                    Ok(job) => job,
+                    Err(_) => break,
+                },
+                Some(since) => {
+                    let wait = (since + RELAXED_SYNC_WITHIN).saturating_duration_since(Instant::now());
+                    match jobs.recv_timeout(wait) {
+                        Ok(job) => job,
+                        Err(RecvTimeoutError::Timeout) => {
+                            self.sync_barrier();
+                            continue;
+                        }
+                        Err(RecvTimeoutError::Disconnected) => break,
+                    }
+                }
+            };
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match jobs.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            self.commit_batch(batch);
+        }
+        if self.unsynced_since.is_some() {
+            self.sync_barrier();
+        }
+    }
+
+    /// Runs each job in its own savepoint and commits them together.
+    fn commit_batch(&mut self, batch: Vec<Queued>) {
+        // The safety level cannot change inside a transaction: it is
+        // decided by what was queued.
+        let durable = batch.iter().any(|q| q.durable);
+        if let Err(e) = self.set_full(durable) {
+            tracing::error!(error = %e, "cannot begin a write transaction");
+            return;
+        }
+        let conn = &self.conn;
+        let mut completions: Vec<Completion> = Vec::with_capacity(batch.len());
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            // Jobs never ran; dropping them drops their senders, so callers
+            // see an error. (`Completion`s exist only once a job has run.)
+            tracing::error!(error = %e, "cannot begin a write transaction");
+            return;
+        }
+        for Queued { job, .. } in batch {
+            if run_cached(conn, "SAVEPOINT job").is_err() {
+                continue;
+            }
+            let mut txn = SqliteTxn { conn };
+            match catch_unwind(AssertUnwindSafe(|| job(&mut txn))) {
+                Ok(outcome) => {
+                    let step = if outcome.commit {
+                        run_cached(conn, "RELEASE job")
+                    } else {
+                        run_cached(conn, "ROLLBACK TO job")
+                            .and_then(|()| run_cached(conn, "RELEASE job"))
+                    };
+                    match step {
+                        Ok(()) => completions.push(outcome.completion),
+                        Err(e) => (outcome.completion)(Err(StoreError(e.to_string()))),
+                    }
+                }
+                Err(_) => {
+                    // A panicking job's caller sees "the writer stopped"
+                    // through its dropped sender; its changes are undone.
+                    tracing::error!("a write job panicked; its changes were rolled back");
+                    let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+                }
+            }
+        }
+        let result = conn
+            .execute_batch("COMMIT")
+            .map_err(|e| StoreError(format!("commit failed: {e}")));
+        match &result {
+            Ok(()) if durable => self.unsynced_since = None,
+            Ok(()) => {
+                self.unsynced_since.get_or_insert_with(Instant::now);
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                tracing::error!(error = %e, "commit failed; the batch was rolled back");
+            }
+        }
+        for completion in completions {
+            completion(result.clone());
+        }
+    }
+
+    /// Commits with (`full`) or without an fsync of the WAL.
+    fn set_full(&mut self, full: bool) -> Result<(), StoreError> {
+        if self.full != full {
+            let pragma = if full {
+                "PRAGMA synchronous = FULL"
+            } else {
+                "PRAGMA synchronous = NORMAL"
+            };
+            self.conn
+                .execute_batch(pragma)
+                .map_err(|e| StoreError(format!("cannot set synchronous: {e}")))?;
+            self.full = full;
+        }
+        Ok(())
+    }
+
+    /// Makes relaxed commits durable: a small durable commit fsyncs the
+    /// WAL, and with it every frame written before.
+    fn sync_barrier(&mut self) {
+        let synced = self.set_full(true).and_then(|()| {
+            self.conn
+                .execute_batch(
+                    "BEGIN IMMEDIATE;
+                     INSERT INTO meta (key, value) VALUES ('synced_at', strftime('%s','now'))
+                       ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+                     COMMIT;",
+                )
+                .map_err(|e| StoreError(e.to_string()))
+        });
+        match synced {
+            Ok(()) => {
+                tracing::trace!("synced relaxed commits");
+                self.unsynced_since = None;
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                // Tried again at the next wait.
+                tracing::error!(error = %e, "syncing relaxed commits failed");
+                self.unsynced_since = Some(Instant::now());
+            }
+        }
+    }
+}
+
+/// Runs a statement run for every job from the statement cache (parsing
+/// it each time costs more than running it).
+pub fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
+}
