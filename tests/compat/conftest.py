@@ -14,8 +14,10 @@ Environment:
 
 from __future__ import annotations
 
+import json
 import os
 import secrets as _secrets
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -76,9 +78,41 @@ def endpoint(server_workdir) -> h.Endpoint:
     server = h.dev_server(binary, server_workdir, DEV_ACCESS_KEY_ID, DEV_SECRET_ACCESS_KEY)
     server.start()
     try:
-        yield h.Endpoint(server.endpoint, DEV_ACCESS_KEY_ID, DEV_SECRET_ACCESS_KEY)
+        ep = h.Endpoint(server.endpoint, DEV_ACCESS_KEY_ID, DEV_SECRET_ACCESS_KEY)
+        yield ep
+        check_every_answer_was_audited(binary, ep, server_workdir)
     finally:
         server.stop()
+
+
+def check_every_answer_was_audited(binary: str, ep: h.Endpoint, workdir: Path) -> None:
+    """Every answer the session's boto3 clients got from the session server
+    — success or error — left exactly one event in its audit trail, and the
+    exported trail verifies."""
+    answered = [rid for url, rid in h.ANSWERED if url == ep.url]
+    assert answered, "no boto3 answers were noted"
+    env = dict(os.environ, AWS_ENDPOINT_URL=ep.url, AWS_ACCESS_KEY_ID=ep.access_key_id,
+               AWS_SECRET_ACCESS_KEY=ep.secret_access_key, AWS_DEFAULT_REGION=h.DEFAULT_REGION)
+    path = workdir / "session-audit.jsonl"
+    out = subprocess.run([binary, "audit", "export", "--output", str(path)], env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    counts: dict = {}
+    for line in path.read_text().splitlines():
+        entry = json.loads(line)
+        if "seq" in entry:
+            rid = entry["event"]["requestID"]
+            counts[rid] = counts.get(rid, 0) + 1
+    missing = [rid for rid in answered if counts.get(rid, 0) == 0]
+    doubled = [rid for rid in answered if counts.get(rid, 0) > 1]
+    assert not missing and not doubled, (
+        f"of {len(answered)} answers, {len(missing)} left no audit event "
+        f"(e.g. {missing[:3]}) and {len(doubled)} more than one")
+    key = subprocess.run([binary, "audit", "public-key"], env=env, capture_output=True,
+                         text=True, timeout=60).stdout.strip()
+    verified = subprocess.run([binary, "audit", "verify", str(path), "--public-key", key],
+                              env=env, capture_output=True, text=True, timeout=600)
+    assert verified.returncode == 0, verified.stderr + verified.stdout
 
 
 @pytest.fixture(scope="session")

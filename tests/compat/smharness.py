@@ -372,6 +372,20 @@ class Endpoint:
                         self.ca_bundle)
 
 
+# Every answer a test client received: (endpoint URL, request id). The
+# session fixture checks that each answer of its server left exactly one
+# audit event (conftest.py).
+ANSWERED: list = []
+
+
+def _noter(url: str) -> Callable:
+    def note(parsed=None, **_kwargs):
+        request_id = (parsed or {}).get("ResponseMetadata", {}).get("RequestId")
+        if request_id:
+            ANSWERED.append((url, request_id))
+    return note
+
+
 def make_client(ep: Endpoint, region: str = DEFAULT_REGION, *, validate: bool = True,
                 read_timeout: float = 30.0, service: str = "secretsmanager",
                 unsigned: bool = False, session: Optional[boto3.session.Session] = None):
@@ -383,7 +397,7 @@ def make_client(ep: Endpoint, region: str = DEFAULT_REGION, *, validate: bool = 
     extra = {}
     if unsigned:
         extra["signature_version"] = botocore.UNSIGNED
-    return session.client(
+    client = session.client(
         service,
         endpoint_url=ep.url,
         region_name=region,
@@ -400,6 +414,8 @@ def make_client(ep: Endpoint, region: str = DEFAULT_REGION, *, validate: bool = 
             **extra,
         ),
     )
+    client.meta.events.register("after-call", _noter(ep.url))
+    return client
 
 
 # --------------------------------------------------------------------------
