@@ -406,3 +406,41 @@ def test_a_blocked_store_refuses_requests_changes_nothing_and_recovers(persisten
         assert "sound" in tresor(server.binary, server.ep, "audit", "verify", "--online").stdout
     finally:
         server.close()
+
+
+def test_pruning_keeps_the_rest_verifiable_and_is_recorded(audited, tmp_path):
+    audited.start()
+    ep = audited.ep
+    sm = audited.client()
+    name = h.unique_name("pruned")
+    sm.create_secret(Name=name, SecretString="v")
+    for _ in range(5):
+        sm.get_secret_value(SecretId=name)
+    before = export(audited.binary, ep, tmp_path / "before.jsonl")
+    assert len(before) >= 6
+
+    out = tresor(audited.binary, ep, "audit", "prune", "--older-than", "0s").stdout
+    assert out.startswith("Pruned "), out
+    sm.get_secret_value(SecretId=name)
+
+    after_path = tmp_path / "after.jsonl"
+    after = export(audited.binary, ep, after_path)
+    lines = after_path.read_text().splitlines()
+    # The export now starts from the signed anchor the rest continues from.
+    assert "checkpoint" in json.loads(lines[1]), lines[1]
+    ids = {e["eventID"] for e in after}
+    assert not ids & {e["eventID"] for e in before[:6]}, "pruned events are still there"
+    prune_events = [e for e in after if e["eventName"] == "PruneAuditEvents"]
+    assert len(prune_events) == 1
+    assert prune_events[0]["eventType"] == "AwsServiceEvent"
+    assert prune_events[0]["requestParameters"]["prunedEvents"] >= 6
+    # The request that asked for it is recorded too.
+    assert any(e["eventName"] == "PruneAuditLog" for e in after)
+    verify_offline(audited.binary, ep, after_path)
+    assert "sound" in tresor(audited.binary, ep, "audit", "verify", "--online").stdout
+    # Without its anchor, the pruned log is a restarted chain.
+    (tmp_path / "no-anchor.jsonl").write_text("\n".join([lines[0]] + lines[2:]) + "\n")
+    key = tresor(audited.binary, ep, "audit", "public-key").stdout.strip()
+    bad = tresor(audited.binary, ep, "audit", "verify", str(tmp_path / "no-anchor.jsonl"),
+                 "--public-key", key, check=False)
+    assert bad.returncode != 0 and "TAMPERED" in bad.stderr and "checkpoint" in bad.stderr

@@ -4,7 +4,9 @@
 //! LookupEvents; `export` writes the chained log (JSON lines) page by page
 //! through the signed operator API; `verify` checks an exported file
 //! offline with only the public key (`public-key` prints it), or asks the
-//! server to check its stored trail, MACs included (`verify --online`).
+//! server to check its stored trail, MACs included (`verify --online`);
+//! `prune` deletes old events on request (`[audit] retention_days` does it
+//! on a schedule).
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
@@ -31,6 +33,38 @@ pub enum AuditCommand {
     Verify(VerifyArgs),
     /// Print the Ed25519 public key that checks the log's checkpoints.
     PublicKey(RemoteArgs),
+    /// Delete events older than a duration (kept: the checkpoint the rest
+    /// continues from; the pruning itself is recorded).
+    Prune(PruneArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct PruneArgs {
+    /// Prune events older than this: seconds, or with a unit (`90d`, `12h`, `30m`, `0s`).
+    #[arg(long, value_parser = parse_age)]
+    older_than: u64,
+    #[command(flatten)]
+    remote: RemoteArgs,
+}
+
+/// `90d`, `12h`, `30m`, `45s` or `45` → seconds.
+fn parse_age(text: &str) -> Result<u64, String> {
+    let (number, unit) = match text.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&text[..i], c),
+        _ => (text, 's'),
+    };
+    let factor = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3_600,
+        'd' => 86_400,
+        _ => return Err(format!("unknown unit {unit:?}: use s, m, h or d")),
+    };
+    number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(factor))
+        .ok_or_else(|| format!("{text:?} is not a duration like 90d"))
 }
 
 #[derive(Args, Debug)]
@@ -124,6 +158,25 @@ pub fn run(command: AuditCommand) -> anyhow::Result<()> {
             AuditCommand::Search(args) => search(args).await,
             AuditCommand::Export(args) => export(args).await,
             AuditCommand::Verify(args) => verify_cmd(args).await,
+            AuditCommand::Prune(args) => {
+                let out = args
+                    .remote
+                    .endpoint()?
+                    .json_call(
+                        "tresor",
+                        "TresorOperator.PruneAuditLog",
+                        json!({"OlderThanSeconds": args.older_than}),
+                    )
+                    .await?;
+                match out["Pruned"].as_object() {
+                    Some(p) => println!(
+                        "Pruned {} events, through event {}.",
+                        p["Events"], p["ThroughSeq"]
+                    ),
+                    None => println!("Nothing to prune."),
+                }
+                Ok(())
+            }
             AuditCommand::PublicKey(args) => {
                 let out = args.endpoint()?.operator_call("GetAuditPublicKey").await?;
                 println!("{}", out["PublicKey"].as_str().unwrap_or_default());
@@ -310,4 +363,19 @@ fn last_checkpoint(path: &PathBuf) -> anyhow::Result<ExportedCheckpoint> {
             _ => None,
         })
         .with_context(|| format!("{} holds no checkpoint", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_age;
+
+    #[test]
+    fn ages_take_units() {
+        assert_eq!(parse_age("90d"), Ok(90 * 86_400));
+        assert_eq!(parse_age("12h"), Ok(12 * 3_600));
+        assert_eq!(parse_age("0s"), Ok(0));
+        assert_eq!(parse_age("45"), Ok(45));
+        assert!(parse_age("3w").is_err());
+        assert!(parse_age("d").is_err());
+    }
 }

@@ -108,6 +108,8 @@ struct AuditFile {
     timeout_ms: Option<u64>,
     /// Answer reads only once their event is fsynced (default false).
     durable_reads: Option<bool>,
+    /// Prune events older than this many days (default: keep forever).
+    retention_days: Option<u32>,
 }
 
 /// One `[[oidc_providers]]` table. The server checks it at startup
@@ -217,6 +219,14 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
     }
     if let Some(durable) = file.audit.durable_reads {
         config.audit.durable_reads = durable;
+    }
+    if let Some(days) = file.audit.retention_days {
+        if days == 0 {
+            bail!(
+                "[audit] retention_days must be at least 1 (leave it out to keep events forever)"
+            );
+        }
+        config.audit.retention = Some(Duration::from_secs(u64::from(days) * 86_400));
     }
     config.seal = args.seal.config(&SealFile {
         seal: file.seal.clone(),

@@ -127,6 +127,11 @@ impl Barrier {
         &self.account_id
     }
 
+    /// The region Tresor's own events are recorded in.
+    pub fn default_region(&self) -> &str {
+        &self.config.default_region
+    }
+
     pub fn store(&self) -> &dyn Store {
         &*self.store
     }

@@ -120,7 +120,8 @@ impl Server {
 
 /// Every `interval`, while unsealed: removes secrets whose recovery window
 /// has ended, deletes KMS keys whose waiting period has ended, rotates
-/// keys whose automatic rotation is due, and forgets expired STS sessions.
+/// keys whose automatic rotation is due, prunes audit events past their
+/// retention, and forgets expired STS sessions.
 async fn maintenance_loop(barrier: Arc<Barrier>, interval: std::time::Duration) {
     let mut ticker = tokio::time::interval(interval);
     loop {
@@ -137,6 +138,25 @@ async fn maintenance_loop(barrier: Arc<Barrier>, interval: std::time::Duration) 
             Ok((0, 0)) => {}
             Ok((deleted, rotated)) => tracing::info!(deleted, rotated, "KMS key maintenance"),
             Err(e) => tracing::warn!(error = %e, "KMS key maintenance failed; will retry"),
+        }
+        if let Some(keep) = active.audit.settings().retention {
+            let before = active.audit.now_ms() - keep.as_millis() as i64;
+            match audit::prune(
+                &active.audit,
+                barrier.account_id(),
+                barrier.default_region(),
+                before,
+            )
+            .await
+            {
+                Ok(None) => {}
+                Ok(Some(p)) => tracing::info!(
+                    events = p.events,
+                    through = p.through_seq,
+                    "pruned audit events past their retention"
+                ),
+                Err(e) => tracing::warn!(error = %e, "pruning the audit trail failed; will retry"),
+            }
         }
         match service::forget_expired_sessions(&active.service).await {
             Ok(0) => {}

@@ -450,6 +450,7 @@ operations!(
         GetAuditPublicKey,
         ExportAuditLog,
         VerifyAuditLog,
+        PruneAuditLog,
     ]
 );
 

@@ -41,9 +41,16 @@ pub async fn export_page(
         let mut checkpoints = txn
             .audit_checkpoints_after(after, limit)?
             .into_iter()
-            .filter(|c| c.seq <= last)
+            .filter(|c| c.seq >= events[0].seq && c.seq <= last)
             .peekable();
         let mut lines = Vec::with_capacity(events.len() + 8);
+        // A pruned trail starts from its anchor checkpoint.
+        if let Some(first) = events.first()
+            && first.seq > after + 1
+            && let Some(anchor) = txn.audit_checkpoint_at(first.seq - 1)?
+        {
+            lines.push(checkpoint_line(&anchor));
+        }
         for event in &events {
             lines.push(event_line(event));
             while let Some(c) = checkpoints.next_if(|c| c.seq <= event.seq) {
@@ -78,19 +85,44 @@ pub async fn verify_stored(
     let public = trail.keys().public_key();
     loop {
         let after = report.last_seq;
-        let (events, checkpoints) = store::read(&**store, move |txn: &dyn ReadTxn| {
+        let (events, checkpoints, anchor) = store::read(&**store, move |txn: &dyn ReadTxn| {
             let events = txn.audit_events_after(after, PAGE)?;
+            let anchor = match events.first() {
+                Some(first) if after == 0 && first.seq > 1 => {
+                    txn.audit_checkpoint_at(first.seq - 1)?
+                }
+                _ => None,
+            };
             let last = events.last().map_or(after, |e| e.seq);
             let checkpoints: Vec<_> = txn
                 .audit_checkpoints_after(after, PAGE)?
                 .into_iter()
-                .filter(|c| c.seq <= last)
+                .filter(|c| events.first().is_some_and(|f| c.seq >= f.seq) && c.seq <= last)
                 .collect();
-            Ok::<_, StoreError>((events, checkpoints))
+            Ok::<_, StoreError>((events, checkpoints, anchor))
         })
         .await?;
         if events.is_empty() {
             return Ok(report);
+        }
+        if after == 0 && events[0].seq > 1 {
+            // Pruned: the chain continues from a signed anchor.
+            match anchor {
+                Some(a)
+                    if chain::checkpoint_signed(&public, a.seq, &a.hash, a.time, &a.signature) =>
+                {
+                    prev = a.hash;
+                    report.last_seq = a.seq;
+                    report.checkpoints += 1;
+                }
+                _ => {
+                    report.problem = Some(format!(
+                        "the trail starts at event {} without the signed checkpoint it continues from",
+                        events[0].seq
+                    ));
+                    return Ok(report);
+                }
+            }
         }
         let mut hashes = std::collections::HashMap::new();
         for e in &events {

@@ -5,7 +5,7 @@
 //! members (`classify`, with the table in `fields.txt`), the integrity
 //! scheme (`chain`), appending under a bounded wait (`trail`), the
 //! per-request scope that lets a change and its event commit in one
-//! transaction (`scope`), reading it back (`export`) and checking an exported log offline
+//! transaction (`scope`), pruning old events (`retention`), reading it back (`export`) and checking an exported log offline
 //! (`verify`).
 //! It stores through `store` and takes its keys from `kms`; it never sees
 //! HTTP.
@@ -14,11 +14,13 @@ pub mod chain;
 pub mod classify;
 mod export;
 pub mod record;
+mod retention;
 mod scope;
 mod trail;
 pub mod verify;
 
 pub use export::{ExportPage, StoredReport, export_page, verify_stored};
 pub use record::{Draft, Finished, Outcome};
+pub use retention::{Pruned, prune};
 pub use scope::{RequestScope, WriteTicket, current};
 pub use trail::{AuditSettings, AuditTrail, unavailable};

@@ -33,6 +33,8 @@ pub struct AuditSettings {
     /// written into the open group commit (durable a few milliseconds
     /// later). Changes always wait for durability.
     pub durable_reads: bool,
+    /// Events older than this are pruned (`None`: kept forever).
+    pub retention: Option<Duration>,
 }
 
 impl Default for AuditSettings {
@@ -40,6 +42,7 @@ impl Default for AuditSettings {
         AuditSettings {
             timeout: Duration::from_secs(5),
             durable_reads: false,
+            retention: None,
         }
     }
 }
@@ -107,6 +110,10 @@ impl AuditTrail {
         &self.keys
     }
 
+    pub fn store(&self) -> &dyn Store {
+        &*self.store
+    }
+
     pub fn settings(&self) -> &AuditSettings {
         &self.settings
     }
@@ -118,7 +125,15 @@ impl AuditTrail {
     /// Appends `event` after the current head of the chain, inside a write
     /// job, with a checkpoint if one is due. Returns its sequence number.
     pub fn append(&self, txn: &mut dyn WriteTxn, event: &Finished) -> StoreResult<i64> {
-        let (prev_seq, prev_hash) = txn.audit_head()?.unwrap_or((0, GENESIS.to_vec()));
+        // After a pruning that removed every event, the chain continues
+        // from the anchor checkpoint, never from the genesis again.
+        let (prev_seq, prev_hash) = match txn.audit_head()? {
+            Some(head) => head,
+            None => match txn.last_audit_checkpoint()? {
+                Some(anchor) => (anchor.seq, anchor.hash),
+                None => (0, GENESIS.to_vec()),
+            },
+        };
         let seq = prev_seq + 1;
         let hash = chain::event_hash(seq, &prev_hash, event.record.as_bytes());
         txn.append_audit_event(&AuditEventRow {

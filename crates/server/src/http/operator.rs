@@ -1,6 +1,7 @@
 //! Tresor's signed operator actions (`X-Amz-Target: TresorOperator.<Op>`,
 //! signing name `tresor`): Seal, RotateRoot, RewrapDataKeys, and the audit
-//! trail's GetAuditPublicKey, ExportAuditLog and VerifyAuditLog.
+//! trail's GetAuditPublicKey, ExportAuditLog, VerifyAuditLog and
+//! PruneAuditLog.
 //!
 //! They pass the same SigV4 authentication as every API call, and need
 //! their own permission (`tresor:<Op>` on `*`), which only the account root
@@ -18,6 +19,13 @@ struct ExportRequest {
     #[serde(default)]
     after_seq: i64,
     max_items: Option<usize>,
+}
+
+/// PruneAuditLog's input: prune events older than this many seconds.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct PruneRequest {
+    older_than_seconds: u64,
 }
 
 pub async fn handle(
@@ -62,6 +70,29 @@ pub async fn handle(
             )
             .await?;
             serde_json::to_value(page).expect("a page serialises")
+        }
+        OperatorOperation::PruneAuditLog => {
+            let active = barrier.active().ok_or_else(crate::barrier::sealed_error)?;
+            let request: PruneRequest = serde_json::from_slice(body).map_err(|_| {
+                AwsError::new(
+                    ErrorCode::ValidationException,
+                    "PruneAuditLog takes {\"OlderThanSeconds\": n}.",
+                )
+            })?;
+            // Sign the head first, so that "older than now" can prune all.
+            active.audit.checkpoint_head().await?;
+            let before = active.audit.now_ms()
+                - i64::try_from(request.older_than_seconds.saturating_mul(1000))
+                    .unwrap_or(i64::MAX);
+            let pruned = crate::audit::prune(
+                &active.audit,
+                barrier.account_id(),
+                barrier.default_region(),
+                before,
+            )
+            .await?;
+            tracing::info!(?pruned, "pruned the audit trail on request");
+            serde_json::json!({"Pruned": pruned})
         }
         OperatorOperation::VerifyAuditLog => {
             let active = barrier.active().ok_or_else(crate::barrier::sealed_error)?;

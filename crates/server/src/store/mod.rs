@@ -84,6 +84,11 @@ pub trait ReadTxn {
     fn audit_events_after(&self, seq: i64, limit: usize) -> StoreResult<Vec<AuditEventRow>>;
     fn lookup_audit_events(&self, query: &AuditQuery) -> StoreResult<Vec<AuditEventRow>>;
     fn last_audit_checkpoint(&self) -> StoreResult<Option<AuditCheckpointRow>>;
+    fn audit_checkpoint_at(&self, seq: i64) -> StoreResult<Option<AuditCheckpointRow>>;
+    /// The newest checkpoint made at or before `time`.
+    fn audit_checkpoint_before(&self, time: Millis) -> StoreResult<Option<AuditCheckpointRow>>;
+    /// The oldest stored event's seq (above 1 once the trail was pruned).
+    fn first_audit_seq(&self) -> StoreResult<Option<i64>>;
     /// Checkpoints after `seq`, oldest first, at most `limit`.
     fn audit_checkpoints_after(
         &self,
@@ -159,6 +164,10 @@ pub trait WriteTxn: ReadTxn {
     /// Appends an event; its `seq` must follow the last one's.
     fn append_audit_event(&mut self, row: &AuditEventRow) -> StoreResult<()>;
     fn put_audit_checkpoint(&mut self, row: &AuditCheckpointRow) -> StoreResult<()>;
+    /// Deletes the events up to `seq` and the checkpoints before it; the
+    /// checkpoint at `seq` stays as the anchor of what remains. Returns
+    /// how many events went.
+    fn prune_audit_through(&mut self, seq: i64) -> StoreResult<usize>;
 }
 
 /// Called once the job's transaction has committed durably (`Ok`) or failed

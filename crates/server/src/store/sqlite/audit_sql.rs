@@ -162,3 +162,53 @@ pub fn put_checkpoint(conn: &Connection, c: &AuditCheckpointRow) -> StoreResult<
     .map_err(err)?;
     Ok(())
 }
+
+/// The checkpoint at `seq`, if one was made.
+pub fn checkpoint_at(conn: &Connection, seq: i64) -> StoreResult<Option<AuditCheckpointRow>> {
+    conn.prepare_cached(
+        "SELECT seq, hash, time_ms, signature FROM audit_checkpoints WHERE seq = ?1",
+    )
+    .map_err(err)?
+    .query_row([seq], checkpoint_row)
+    .optional()
+    .map_err(err)
+}
+
+/// The newest checkpoint made at or before `time_ms`.
+pub fn checkpoint_before(
+    conn: &Connection,
+    time_ms: i64,
+) -> StoreResult<Option<AuditCheckpointRow>> {
+    conn.prepare_cached(
+        "SELECT seq, hash, time_ms, signature FROM audit_checkpoints \
+         WHERE time_ms <= ?1 ORDER BY seq DESC LIMIT 1",
+    )
+    .map_err(err)?
+    .query_row([time_ms], checkpoint_row)
+    .optional()
+    .map_err(err)
+}
+
+/// Deletes the events up to `seq` and the checkpoints before it (the one
+/// at `seq` stays: the rest of the chain continues from it). Returns how
+/// many events went.
+pub fn prune_through(conn: &Connection, seq: i64) -> StoreResult<usize> {
+    let events = conn
+        .prepare_cached("DELETE FROM audit_events WHERE seq <= ?1")
+        .map_err(err)?
+        .execute([seq])
+        .map_err(err)?;
+    conn.prepare_cached("DELETE FROM audit_checkpoints WHERE seq < ?1")
+        .map_err(err)?
+        .execute([seq])
+        .map_err(err)?;
+    Ok(events)
+}
+
+/// The oldest stored event's seq.
+pub fn first_seq(conn: &Connection) -> StoreResult<Option<i64>> {
+    conn.prepare_cached("SELECT MIN(seq) FROM audit_events")
+        .map_err(err)?
+        .query_row([], |r| r.get(0))
+        .map_err(err)
+}

@@ -287,6 +287,18 @@ impl ReadTxn for SqliteTxn<'_> {
         audit_sql::last_checkpoint(self.conn)
     }
 
+    fn audit_checkpoint_at(&self, seq: i64) -> StoreResult<Option<AuditCheckpointRow>> {
+        audit_sql::checkpoint_at(self.conn, seq)
+    }
+
+    fn audit_checkpoint_before(&self, time: Millis) -> StoreResult<Option<AuditCheckpointRow>> {
+        audit_sql::checkpoint_before(self.conn, time)
+    }
+
+    fn first_audit_seq(&self) -> StoreResult<Option<i64>> {
+        audit_sql::first_seq(self.conn)
+    }
+
     fn audit_checkpoints_after(
         &self,
         seq: i64,
@@ -612,6 +624,10 @@ impl WriteTxn for SqliteTxn<'_> {
 
     fn put_audit_checkpoint(&mut self, row: &AuditCheckpointRow) -> StoreResult<()> {
         audit_sql::put_checkpoint(self.conn, row)
+    }
+
+    fn prune_audit_through(&mut self, seq: i64) -> StoreResult<usize> {
+        audit_sql::prune_through(self.conn, seq)
     }
 
     fn update_kms_key(&mut self, k: &KmsKeyRow) -> StoreResult<()> {

@@ -53,7 +53,8 @@ impl Writer {
                     Err(_) => break,
                 },
                 Some(since) => {
-                    let wait = (since + RELAXED_SYNC_WITHIN).saturating_duration_since(Instant::now());
+                    let wait =
+                        (since + RELAXED_SYNC_WITHIN).saturating_duration_since(Instant::now());
                     match jobs.recv_timeout(wait) {
                         Ok(job) => job,
                         Err(RecvTimeoutError::Timeout) => {
