@@ -444,3 +444,33 @@ def test_pruning_keeps_the_rest_verifiable_and_is_recorded(audited, tmp_path):
     bad = tresor(audited.binary, ep, "audit", "verify", str(tmp_path / "no-anchor.jsonl"),
                  "--public-key", key, check=False)
     assert bad.returncode != 0 and "TAMPERED" in bad.stderr and "checkpoint" in bad.stderr
+
+
+def test_mirrors_to_a_verifiable_file_and_to_stdout(persistent_supported, tmp_path):
+    mirror = tmp_path / "mirror" / "audit.jsonl"
+    mirror.parent.mkdir()
+    server = Audited(persistent_supported, tmp_path,
+                     f'[audit]\nfile = "{mirror}"\nstdout = true\n')
+    try:
+        server.start()
+        sm = server.client()
+        name = h.unique_name("mirrored")
+        sm.create_secret(Name=name, SecretString="mirror-canary-value")
+        rid = sm.get_secret_value(SecretId=name)["ResponseMetadata"]["RequestId"]
+
+        def delivered():
+            if not mirror.exists():
+                return False
+            return rid in mirror.read_text()
+
+        h.poll(delivered, lambda ok: ok, timeout=20)
+        assert os.stat(mirror).st_mode & 0o777 == 0o600
+        assert "mirror-canary-value" not in mirror.read_text()
+        verify_offline(server.binary, server.ep, mirror)
+        # Standard output carries the bare records.
+        h.poll(lambda: rid in server.server.log_path.read_text(), lambda ok: ok, timeout=20)
+        records = [json.loads(line) for line in server.server.log_path.read_text().splitlines()
+                   if line.startswith('{"awsRegion"')]
+        assert any(r["requestID"] == rid and r["eventName"] == "GetSecretValue" for r in records)
+    finally:
+        server.close()

@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Args;
 use serde::Deserialize;
+use tresor_server::audit::MirrorTarget as AuditMirror;
 use tresor_server::{
     Config, DEFAULT_PORT, DEFAULT_REGION, DevCredentials, OidcProviderConfig, Server, TlsFiles,
 };
@@ -110,6 +111,14 @@ struct AuditFile {
     durable_reads: Option<bool>,
     /// Prune events older than this many days (default: keep forever).
     retention_days: Option<u32>,
+    /// Mirror the trail (export lines) to this JSON-lines file.
+    file: Option<PathBuf>,
+    /// Rotate the file at this size (default 100 MB)…
+    file_max_mb: Option<u64>,
+    /// …keeping this many rotated files (default 10).
+    file_keep: Option<u32>,
+    /// Mirror the bare records to standard output (default false).
+    stdout: Option<bool>,
 }
 
 /// One `[[oidc_providers]]` table. The server checks it at startup
@@ -227,6 +236,16 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
             );
         }
         config.audit.retention = Some(Duration::from_secs(u64::from(days) * 86_400));
+    }
+    if let Some(path) = &file.audit.file {
+        config.audit.mirrors.push(AuditMirror::File {
+            path: path.clone(),
+            max_bytes: file.audit.file_max_mb.unwrap_or(100).max(1) * 1_000_000,
+            keep: file.audit.file_keep.unwrap_or(10),
+        });
+    }
+    if file.audit.stdout == Some(true) {
+        config.audit.mirrors.push(AuditMirror::Stdout);
     }
     config.seal = args.seal.config(&SealFile {
         seal: file.seal.clone(),

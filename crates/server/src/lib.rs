@@ -107,6 +107,10 @@ impl Server {
             self.config.purge_interval,
         ));
         let checkpoints = tokio::spawn(checkpoint_loop(Arc::clone(&self.barrier)));
+        let mirrors = tokio::spawn(mirror_loop(
+            Arc::clone(&self.barrier),
+            self.config.audit.mirrors.clone(),
+        ));
         let state = Arc::new(http::AppState {
             barrier: self.barrier,
             secure: tls.is_some(),
@@ -114,6 +118,7 @@ impl Server {
         let served = http::serve(listener, tls, state, shutdown).await;
         maintenance.abort();
         checkpoints.abort();
+        mirrors.abort();
         Ok(served?)
     }
 }
@@ -177,6 +182,34 @@ async fn checkpoint_loop(barrier: Arc<Barrier>) {
             && let Err(e) = active.audit.checkpoint_head().await
         {
             tracing::warn!(error = %e, "signing an audit checkpoint failed; will retry");
+        }
+    }
+}
+
+/// Every second, while unsealed: delivers new audit events to the
+/// configured mirrors (a file, stdout). A failing mirror is retried; it
+/// never holds up a request.
+async fn mirror_loop(barrier: Arc<Barrier>, targets: Vec<audit::MirrorTarget>) {
+    if targets.is_empty() {
+        return;
+    }
+    let mut ticker = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        ticker.tick().await;
+        if barrier.active().is_none() {
+            continue;
+        }
+        for target in &targets {
+            loop {
+                match audit::mirror_step(barrier.store(), target).await {
+                    Ok(1000..) => continue,
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "mirroring the audit trail failed; will retry");
+                        break;
+                    }
+                }
+            }
         }
     }
 }

@@ -5,7 +5,8 @@
 //! members (`classify`, with the table in `fields.txt`), the integrity
 //! scheme (`chain`), appending under a bounded wait (`trail`), the
 //! per-request scope that lets a change and its event commit in one
-//! transaction (`scope`), pruning old events (`retention`), reading it back (`export`) and checking an exported log offline
+//! transaction (`scope`), pruning old events (`retention`), mirroring to a
+//! file or stdout (`mirror`), reading it back (`export`) and checking an exported log offline
 //! (`verify`).
 //! It stores through `store` and takes its keys from `kms`; it never sees
 //! HTTP.
@@ -13,6 +14,7 @@
 pub mod chain;
 pub mod classify;
 mod export;
+mod mirror;
 pub mod record;
 mod retention;
 mod scope;
@@ -20,6 +22,7 @@ mod trail;
 pub mod verify;
 
 pub use export::{ExportPage, StoredReport, export_page, verify_stored};
+pub use mirror::{MirrorTarget, mirror_step};
 pub use record::{Draft, Finished, Outcome};
 pub use retention::{Pruned, prune};
 pub use scope::{RequestScope, WriteTicket, current};

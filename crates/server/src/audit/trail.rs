@@ -17,6 +17,7 @@ use tokio::time::Instant;
 use tresor_wire::{AwsError, ErrorCode};
 
 use super::chain::{self, GENESIS};
+use super::mirror::MirrorTarget;
 use super::record::Finished;
 use crate::clock::Clock;
 use crate::kms::AuditKeys;
@@ -35,6 +36,8 @@ pub struct AuditSettings {
     pub durable_reads: bool,
     /// Events older than this are pruned (`None`: kept forever).
     pub retention: Option<Duration>,
+    /// Where the trail is mirrored for log shippers.
+    pub mirrors: Vec<MirrorTarget>,
 }
 
 impl Default for AuditSettings {
@@ -43,6 +46,7 @@ impl Default for AuditSettings {
             timeout: Duration::from_secs(5),
             durable_reads: false,
             retention: None,
+            mirrors: Vec::new(),
         }
     }
 }
