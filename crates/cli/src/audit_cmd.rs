@@ -36,6 +36,10 @@ pub enum AuditCommand {
     /// Delete events older than a duration (kept: the checkpoint the rest
     /// continues from; the pruning itself is recorded).
     Prune(PruneArgs),
+    /// Print the `hmac-sha256:` form a value (e.g. a session token) takes in
+    /// the trail, to find the events that carry it. Reads the value from
+    /// standard input.
+    Hash(RemoteArgs),
 }
 
 #[derive(Args, Debug)]
@@ -175,6 +179,23 @@ pub fn run(command: AuditCommand) -> anyhow::Result<()> {
                     ),
                     None => println!("Nothing to prune."),
                 }
+                Ok(())
+            }
+            AuditCommand::Hash(args) => {
+                let mut value = zeroize::Zeroizing::new(String::new());
+                std::io::stdin()
+                    .read_line(&mut value)
+                    .context("cannot read the value from standard input")?;
+                let value = value.trim_end_matches(['\r', '\n']);
+                let out = args
+                    .endpoint()?
+                    .json_call(
+                        "tresor",
+                        "TresorOperator.HashAuditValue",
+                        json!({ "Value": value }),
+                    )
+                    .await?;
+                println!("{}", out["Hash"].as_str().unwrap_or_default());
                 Ok(())
             }
             AuditCommand::PublicKey(args) => {

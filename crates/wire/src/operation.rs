@@ -451,6 +451,7 @@ operations!(
         ExportAuditLog,
         VerifyAuditLog,
         PruneAuditLog,
+        HashAuditValue,
     ]
 );
 

@@ -1,7 +1,7 @@
 //! Tresor's signed operator actions (`X-Amz-Target: TresorOperator.<Op>`,
 //! signing name `tresor`): Seal, RotateRoot, RewrapDataKeys, and the audit
-//! trail's GetAuditPublicKey, ExportAuditLog, VerifyAuditLog and
-//! PruneAuditLog.
+//! trail's GetAuditPublicKey, ExportAuditLog, VerifyAuditLog,
+//! PruneAuditLog and HashAuditValue.
 //!
 //! They pass the same SigV4 authentication as every API call, and need
 //! their own permission (`tresor:<Op>` on `*`), which only the account root
@@ -26,6 +26,15 @@ struct ExportRequest {
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 struct PruneRequest {
     older_than_seconds: u64,
+}
+
+/// HashAuditValue's input: a value to match against `hmac-sha256:`
+/// members of the trail (the operator API has no model, so its requests'
+/// members are never recorded).
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct HashRequest {
+    value: tresor_wire::dto::SecretString,
 }
 
 pub async fn handle(
@@ -93,6 +102,16 @@ pub async fn handle(
             .await?;
             tracing::info!(?pruned, "pruned the audit trail on request");
             serde_json::json!({"Pruned": pruned})
+        }
+        OperatorOperation::HashAuditValue => {
+            let active = barrier.active().ok_or_else(crate::barrier::sealed_error)?;
+            let request: HashRequest = serde_json::from_slice(body).map_err(|_| {
+                AwsError::new(
+                    ErrorCode::ValidationException,
+                    "HashAuditValue takes {\"Value\": \"…\"}.",
+                )
+            })?;
+            serde_json::json!({"Hash": active.audit.keys().field_hmac(request.value.expose().as_bytes())})
         }
         OperatorOperation::VerifyAuditLog => {
             let active = barrier.active().ok_or_else(crate::barrier::sealed_error)?;
