@@ -85,10 +85,10 @@ def request_id(call) -> tuple:
 class Audited:
     """A persistent server of one test, with its admin endpoint."""
 
-    def __init__(self, binary, tmp_path, config: str = ""):
+    def __init__(self, binary, tmp_path, config: str = "", data_dir=None):
         self.binary = binary
         self.tmp = tmp_path
-        self.data_dir = tmp_path / "data"
+        self.data_dir = data_dir or tmp_path / "data"
         self.args = []
         if config:
             path = tmp_path / "tresor.toml"
@@ -477,3 +477,57 @@ def test_mirrors_to_a_verifiable_file_and_to_stdout(persistent_supported, tmp_pa
         assert any(r["requestID"] == rid and r["eventName"] == "GetSecretValue" for r in records)
     finally:
         server.close()
+
+
+def test_a_full_disk_refuses_requests_changes_nothing_and_recovers(persistent_supported,
+                                                                  tmp_path):
+    small = tmp_path / "small"
+    small.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(small)],
+                             capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("a small filesystem needs `mount -t tmpfs` (root): "
+                    + mounted.stderr.decode(errors="replace"))
+    server = Audited(persistent_supported, tmp_path, "[audit]\ntimeout_ms = 2000\n",
+                     data_dir=small / "data")
+    filler = small / "filler"
+    try:
+        server.start()
+        sm = server.client()
+        name = h.unique_name("full")
+        sm.create_secret(Name=name, SecretString="before")
+        sm.get_secret_value(SecretId=name)
+        # Fill the filesystem to the last byte.
+        fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            for chunk in (1 << 20, 65536, 512):
+                try:
+                    while True:
+                        os.write(fd, b"\0" * chunk)
+                except OSError:
+                    pass
+        finally:
+            os.close(fd)
+        token = h.token()
+        put = request_id(lambda: sm.put_secret_value(SecretId=name, SecretString="during",
+                                                     ClientRequestToken=token))
+        assert put[1] == "InternalServiceError", put
+        get = request_id(lambda: sm.get_secret_value(SecretId=name))
+        assert get[1] == "InternalServiceError", get
+        status, body = health(server.ep.url)
+        assert status == 503 and body["audit"] == "failing", body
+        # Space returns: everything works again, and the refused change never
+        # happened.
+        filler.unlink()
+        h.poll(lambda: request_id(lambda: sm.get_secret_value(SecretId=name)),
+               lambda r: r[1] is None, timeout=30)
+        assert sm.get_secret_value(SecretId=name)["SecretString"] == "before"
+        versions = [v["VersionId"] for v in
+                    sm.list_secret_version_ids(SecretId=name, IncludeDeprecated=True)["Versions"]]
+        assert token not in versions
+        sm.put_secret_value(SecretId=name, SecretString="after")
+        assert health(server.ep.url)[0] == 200
+        assert "sound" in tresor(server.binary, server.ep, "audit", "verify", "--online").stdout
+    finally:
+        server.close()
+        subprocess.run(["umount", "-l", str(small)], capture_output=True)

@@ -196,32 +196,27 @@ impl AuditTrail {
         .await
     }
 
-    /// Records an event in a job of its own (a read or a failure). Resolves
-    /// once it is written — or durable, for `durable` or when the settings
-    /// say so — and fails if that takes longer than the timeout.
+    /// Records an event in a job of its own (a read or a failure), and
+    /// resolves once its commit is written: durable (fsynced) for `durable`
+    /// or when the settings say so; otherwise written to the write-ahead
+    /// log (a crash of the process cannot lose it) and fsynced within
+    /// `RELAXED_SYNC_WITHIN`. Fails if that takes longer than the timeout.
     pub async fn record(self: &Arc<Self>, event: Finished, durable: bool) -> Result<(), AwsError> {
         let deadline = Instant::now() + self.settings.timeout;
         let durable = durable || self.settings.durable_reads;
-        let (ran_tx, ran_rx) = oneshot::channel::<bool>();
-        let (done_tx, done_rx) = oneshot::channel::<StoreResult<()>>();
+        let (done_tx, done_rx) = oneshot::channel::<bool>();
         let trail = Arc::clone(self);
-        let committed = Arc::clone(self);
         let job: crate::store::WriteJob = Box::new(move |txn| {
+            // A job that starts after its caller gave up writes nothing.
             let written = Instant::now() <= deadline
                 && trail
                     .append(txn, &event)
                     .inspect_err(|e| tracing::error!(error = %e, "appending an audit event failed"))
                     .is_ok();
-            let _ = ran_tx.send(written);
             JobOutcome {
                 commit: written,
                 completion: Box::new(move |result| {
-                    if result.is_err() {
-                        // Its caller may have been answered already (a
-                        // relaxed read): health must show the loss.
-                        committed.note(false);
-                    }
-                    let _ = done_tx.send(result);
+                    let _ = done_tx.send(written && result.is_ok());
                 }),
             }
         });
@@ -230,15 +225,7 @@ impl AuditTrail {
         } else {
             self.store.submit_relaxed_write(job);
         }
-        let wait = async {
-            if !ran_rx.await.unwrap_or(false) {
-                return false;
-            }
-            if !durable {
-                return true;
-            }
-            matches!(done_rx.await, Ok(Ok(())))
-        };
+        let wait = async { done_rx.await.unwrap_or(false) };
         let recorded = matches!(tokio::time::timeout_at(deadline, wait).await, Ok(true));
         self.note(recorded);
         if recorded { Ok(()) } else { Err(unavailable()) }

@@ -193,10 +193,10 @@ pub trait Store: Send + Sync {
     /// completion exactly once (with an error if the job never ran).
     fn submit_write(&self, job: WriteJob);
     /// Queues a write whose caller accepts "written now, durable within
-    /// `RELAXED_SYNC_WITHIN`" (the audit events of reads): its commit
-    /// survives a crash of the process at once, and a power loss once
-    /// synced; its completion runs when it is written. A backend without
-    /// the distinction makes it durable.
+    /// `RELAXED_SYNC_WITHIN`" (the audit events of reads): its completion
+    /// runs once its commit is written (it survives a crash of the process)
+    /// but before it is synced (a power loss may lose it until then). A
+    /// backend without the distinction makes it durable.
     fn submit_relaxed_write(&self, job: WriteJob) {
         self.submit_write(job);
     }
