@@ -23,6 +23,7 @@ pub async fn run_all(open: Open<'_>) {
     concurrent_writes_all_commit(Arc::clone(&store)).await;
     deleting_a_secret_removes_its_versions(&*store).await;
     super::conformance_iam::run_all(&*store).await;
+    super::conformance_audit::run_all(&*store).await;
     drop(store);
     survives_reopening(open).await;
 }

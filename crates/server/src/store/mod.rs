@@ -13,6 +13,7 @@
 //! on a blocking pool. Only this module and its backends know SQL.
 
 pub mod conformance;
+mod conformance_audit;
 mod conformance_iam;
 mod rows;
 pub mod sqlite;
