@@ -15,7 +15,6 @@ cloudtrail lookup-events` read the trail back.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import random
@@ -82,6 +81,17 @@ def request_id(call) -> tuple:
         return e.response["ResponseMetadata"]["RequestId"], e.response["Error"]["Code"]
 
 
+def reader(iam, ep: h.Endpoint, user: str, resource: str):
+    """A new IAM user allowed GetSecretValue on `resource`; its client."""
+    iam.create_user(UserName=user)
+    iam.put_user_policy(UserName=user, PolicyName="read", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                       "Resource": resource}]}))
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    return h.make_client(ep.with_credentials(key["AccessKeyId"], key["SecretAccessKey"]))
+
+
 class Audited:
     """A persistent server of one test, with its admin endpoint."""
 
@@ -131,15 +141,8 @@ def test_every_request_leaves_exactly_one_event(audited, tmp_path):
     sts = audited.client("sts")
     account = sts.get_caller_identity()["Account"]
     name = h.unique_name("prod/db")
-    # An IAM user who may read only this secret.
-    iam.create_user(UserName="reader")
-    iam.put_user_policy(UserName="reader", PolicyName="read", PolicyDocument=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-                       "Resource": "*"}]}))
-    key = iam.create_access_key(UserName="reader")["AccessKey"]
-    reader_ep = ep.with_credentials(key["AccessKeyId"], key["SecretAccessKey"])
-    reader = h.make_client(reader_ep)
+    # An IAM user who may only read secrets.
+    reading = reader(iam, ep, "reader", "*")
 
     # (request id, expected eventName, expected errorCode, principal ARN, secret?)
     made = []
@@ -157,9 +160,9 @@ def test_every_request_leaves_exactly_one_event(audited, tmp_path):
                  SecretString="v2"), root_arn, True) is None
     assert track("GetSecretValue", lambda: sm.get_secret_value(SecretId=name),
                  root_arn, True) is None
-    assert track("GetSecretValue", lambda: reader.get_secret_value(SecretId=name),
+    assert track("GetSecretValue", lambda: reading.get_secret_value(SecretId=name),
                  reader_arn, True) is None
-    assert track("DescribeSecret", lambda: reader.describe_secret(SecretId=name),
+    assert track("DescribeSecret", lambda: reading.describe_secret(SecretId=name),
                  reader_arn, True) == "AccessDeniedException"
     assert track("GetSecretValue", lambda: sm.get_secret_value(SecretId=name + "-missing"),
                  root_arn) == "ResourceNotFoundException"
@@ -273,13 +276,7 @@ def test_who_read_prod_db_with_the_aws_cli(audited):
     name = h.unique_name("prod/db")
     arn = sm.create_secret(Name=name, SecretString="pw")["ARN"]
     other = sm.create_secret(Name=h.unique_name("other"), SecretString="x")["ARN"]
-    iam.create_user(UserName="alice")
-    iam.put_user_policy(UserName="alice", PolicyName="read", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-                                                "Action": "secretsmanager:GetSecretValue",
-                                                "Resource": arn}]}))
-    key = iam.create_access_key(UserName="alice")["AccessKey"]
-    alice = h.make_client(ep.with_credentials(key["AccessKeyId"], key["SecretAccessKey"]))
+    alice = reader(iam, ep, "alice", arn)
     h.poll(lambda: _try_get(alice, name), lambda ok: ok)
     sm.get_secret_value(SecretId=name)
     sm.get_secret_value(SecretId=other)

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 
-use crate::client::{Endpoint, xml_values};
+use crate::client::{Endpoint, RemoteArgs, xml_values};
 
 const IAM_VERSION: &str = "2010-05-08";
 const STS_VERSION: &str = "2011-06-15";
@@ -24,16 +24,6 @@ pub enum AdminCommand {
     CreateUser(CreateUserArgs),
     /// Create an IAM role that users or a Kubernetes service account assume.
     CreateRole(CreateRoleArgs),
-}
-
-#[derive(Args, Debug)]
-pub struct RemoteArgs {
-    /// The server's URL [default: $AWS_ENDPOINT_URL].
-    #[arg(long)]
-    endpoint: Option<String>,
-    /// PEM certificate(s) to trust for an https endpoint [default: $AWS_CA_BUNDLE].
-    #[arg(long)]
-    ca_cert: Option<PathBuf>,
 }
 
 /// What a new user or role may do.
@@ -98,15 +88,11 @@ pub fn run(command: AdminCommand) -> anyhow::Result<()> {
         .build()?
         .block_on(async {
             match command {
-                AdminCommand::Whoami(remote) => whoami(&endpoint(&remote)?).await,
+                AdminCommand::Whoami(remote) => whoami(&remote.endpoint()?).await,
                 AdminCommand::CreateUser(args) => create_user(args).await,
                 AdminCommand::CreateRole(args) => create_role(args).await,
             }
         })
-}
-
-fn endpoint(remote: &RemoteArgs) -> anyhow::Result<Endpoint> {
-    Endpoint::resolve(remote.endpoint.as_deref(), remote.ca_cert.clone())
 }
 
 async fn iam(endpoint: &Endpoint, action: &str, params: &[(&str, &str)]) -> anyhow::Result<String> {
@@ -133,7 +119,7 @@ async fn whoami(endpoint: &Endpoint) -> anyhow::Result<()> {
 }
 
 async fn create_user(args: CreateUserArgs) -> anyhow::Result<()> {
-    let endpoint = endpoint(&args.remote)?;
+    let endpoint = args.remote.endpoint()?;
     let (account, _) = caller(&endpoint).await?;
     let inline = inline_policy(&args.grants, &account)?;
     iam(&endpoint, "CreateUser", &[("UserName", &args.name)]).await?;
@@ -180,7 +166,7 @@ async fn create_role(args: CreateRoleArgs) -> anyhow::Result<()> {
     if args.trust_users.is_empty() && args.trust_oidc.is_none() {
         bail!("say who may assume the role: --trust-user and/or --trust-oidc with --subject");
     }
-    let endpoint = endpoint(&args.remote)?;
+    let endpoint = args.remote.endpoint()?;
     let (account, _) = caller(&endpoint).await?;
     let trust = trust_policy(&args, &account);
     let inline = inline_policy(&args.grants, &account)?;
@@ -356,10 +342,7 @@ mod tests {
                 attach: vec![],
                 policy_file: None,
             },
-            remote: RemoteArgs {
-                endpoint: None,
-                ca_cert: None,
-            },
+            remote: RemoteArgs::default(),
         };
         let trust: serde_json::Value =
             serde_json::from_str(&trust_policy(&args, "111122223333")).unwrap();

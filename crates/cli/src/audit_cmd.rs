@@ -17,7 +17,7 @@ use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 use tresor_server::audit::verify::{ExportLine, ExportedCheckpoint, header_line, verify};
 
-use crate::client::Endpoint;
+use crate::client::{Endpoint, RemoteArgs};
 
 const LOOKUP_TARGET: &str = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents";
 
@@ -69,22 +69,6 @@ fn parse_age(text: &str) -> Result<u64, String> {
         .ok()
         .and_then(|n| n.checked_mul(factor))
         .ok_or_else(|| format!("{text:?} is not a duration like 90d"))
-}
-
-#[derive(Args, Debug)]
-pub struct RemoteArgs {
-    /// The server's URL [default: $AWS_ENDPOINT_URL].
-    #[arg(long)]
-    endpoint: Option<String>,
-    /// PEM certificate(s) to trust for an https endpoint [default: $AWS_CA_BUNDLE].
-    #[arg(long)]
-    ca_cert: Option<PathBuf>,
-}
-
-impl RemoteArgs {
-    fn endpoint(&self) -> anyhow::Result<Endpoint> {
-        Endpoint::resolve(self.endpoint.as_deref(), self.ca_cert.clone())
-    }
 }
 
 #[derive(Args, Debug)]

@@ -16,6 +16,23 @@ use hyper::Request;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
+/// Where the signed commands send their requests.
+#[derive(clap::Args, Debug, Default)]
+pub struct RemoteArgs {
+    /// The server's URL [default: $AWS_ENDPOINT_URL].
+    #[arg(long)]
+    endpoint: Option<String>,
+    /// PEM certificate(s) to trust for an https endpoint [default: $AWS_CA_BUNDLE].
+    #[arg(long)]
+    ca_cert: Option<PathBuf>,
+}
+
+impl RemoteArgs {
+    pub fn endpoint(&self) -> anyhow::Result<Endpoint> {
+        Endpoint::resolve(self.endpoint.as_deref(), self.ca_cert.clone())
+    }
+}
+
 pub struct Endpoint {
     pub url: http::Uri,
     pub ca: Option<PathBuf>,

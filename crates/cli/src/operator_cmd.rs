@@ -13,7 +13,7 @@ use clap::{Args, Subcommand};
 use tresor_server::init::{self, ShamirOptions};
 use tresor_server::{Config, DEFAULT_REGION, SealConfig};
 
-use crate::client::{Endpoint, describe_error};
+use crate::client::{RemoteArgs, describe_error};
 use crate::seal_args::{SealArgs, SealFile};
 
 #[derive(Subcommand, Debug)]
@@ -32,16 +32,6 @@ pub enum OperatorCommand {
     Rewrap(RemoteArgs),
     /// Change how a stopped data directory's root key is sealed.
     MigrateSeal(MigrateArgs),
-}
-
-#[derive(Args, Debug)]
-pub struct RemoteArgs {
-    /// The server's URL [default: $AWS_ENDPOINT_URL].
-    #[arg(long)]
-    endpoint: Option<String>,
-    /// PEM certificate(s) to trust for an https endpoint [default: $AWS_CA_BUNDLE].
-    #[arg(long)]
-    ca_cert: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -111,12 +101,12 @@ pub fn run(command: OperatorCommand) -> anyhow::Result<()> {
             OperatorCommand::Unseal(args) => unseal_cmd(args).await,
             OperatorCommand::Status(args) => status_cmd(args).await,
             OperatorCommand::Seal(args) => {
-                endpoint(&args)?.operator_call("Seal").await?;
+                args.endpoint()?.operator_call("Seal").await?;
                 println!("Sealed.");
                 Ok(())
             }
             OperatorCommand::RotateRoot(args) => {
-                let out = endpoint(&args)?.operator_call("RotateRoot").await?;
+                let out = args.endpoint()?.operator_call("RotateRoot").await?;
                 println!(
                     "Root key rotated: {} key material generations and {} access keys re-wrapped.",
                     out["KeyMaterials"], out["AccessKeys"]
@@ -124,7 +114,7 @@ pub fn run(command: OperatorCommand) -> anyhow::Result<()> {
                 Ok(())
             }
             OperatorCommand::Rewrap(args) => {
-                let out = endpoint(&args)?.operator_call("RewrapDataKeys").await?;
+                let out = args.endpoint()?.operator_call("RewrapDataKeys").await?;
                 println!(
                     "Re-wrapped {} of {} data keys under their key's newest material.",
                     out["Rewrapped"], out["Checked"]
@@ -134,10 +124,6 @@ pub fn run(command: OperatorCommand) -> anyhow::Result<()> {
             OperatorCommand::MigrateSeal(args) => migrate_cmd(args).await,
         }
     })
-}
-
-fn endpoint(args: &RemoteArgs) -> anyhow::Result<Endpoint> {
-    Endpoint::resolve(args.endpoint.as_deref(), args.ca_cert.clone())
 }
 
 fn shamir_options(
@@ -250,7 +236,7 @@ async fn migrate_cmd(args: MigrateArgs) -> anyhow::Result<()> {
 }
 
 async fn unseal_cmd(args: UnsealArgs) -> anyhow::Result<()> {
-    let endpoint = endpoint(&args.remote)?;
+    let endpoint = args.remote.endpoint()?;
     let body = if args.reset {
         serde_json::json!({"reset": true})
     } else {
@@ -281,7 +267,7 @@ async fn unseal_cmd(args: UnsealArgs) -> anyhow::Result<()> {
 }
 
 async fn status_cmd(args: RemoteArgs) -> anyhow::Result<()> {
-    let endpoint = endpoint(&args)?;
+    let endpoint = args.endpoint()?;
     let (status, reply) = endpoint
         .send(endpoint.request(http::Method::GET, "/tresor/v1/seal-status", Vec::new()))
         .await?;

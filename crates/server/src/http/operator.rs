@@ -37,6 +37,11 @@ struct HashRequest {
     value: tresor_wire::dto::SecretString,
 }
 
+/// An action's JSON input; `usage` says what it takes.
+fn input<T: serde::de::DeserializeOwned>(body: &[u8], usage: &str) -> Result<T, AwsError> {
+    serde_json::from_slice(body).map_err(|_| AwsError::new(ErrorCode::ValidationException, usage))
+}
+
 pub async fn handle(
     barrier: &Barrier,
     op: OperatorOperation,
@@ -66,12 +71,10 @@ pub async fn handle(
             serde_json::json!({"PublicKey": hex::encode(active.audit.keys().public_key())})
         }
         OperatorOperation::ExportAuditLog => {
-            let request: ExportRequest = serde_json::from_slice(body).map_err(|_| {
-                AwsError::new(
-                    ErrorCode::ValidationException,
-                    "ExportAuditLog takes {\"AfterSeq\": n, \"MaxItems\": m}.",
-                )
-            })?;
+            let request: ExportRequest = input(
+                body,
+                "ExportAuditLog takes {\"AfterSeq\": n, \"MaxItems\": m}.",
+            )?;
             let page = crate::audit::export_page(
                 barrier.store(),
                 request.after_seq,
@@ -82,12 +85,8 @@ pub async fn handle(
         }
         OperatorOperation::PruneAuditLog => {
             let active = barrier.active().ok_or_else(crate::barrier::sealed_error)?;
-            let request: PruneRequest = serde_json::from_slice(body).map_err(|_| {
-                AwsError::new(
-                    ErrorCode::ValidationException,
-                    "PruneAuditLog takes {\"OlderThanSeconds\": n}.",
-                )
-            })?;
+            let request: PruneRequest =
+                input(body, "PruneAuditLog takes {\"OlderThanSeconds\": n}.")?;
             // Sign the head first, so that "older than now" can prune all.
             active.audit.checkpoint_head().await?;
             let before = active.audit.now_ms()
@@ -105,12 +104,7 @@ pub async fn handle(
         }
         OperatorOperation::HashAuditValue => {
             let active = barrier.active().ok_or_else(crate::barrier::sealed_error)?;
-            let request: HashRequest = serde_json::from_slice(body).map_err(|_| {
-                AwsError::new(
-                    ErrorCode::ValidationException,
-                    "HashAuditValue takes {\"Value\": \"…\"}.",
-                )
-            })?;
+            let request: HashRequest = input(body, "HashAuditValue takes {\"Value\": \"…\"}.")?;
             serde_json::json!({"Hash": active.audit.keys().field_hmac(request.value.expose().as_bytes())})
         }
         OperatorOperation::VerifyAuditLog => {

@@ -12,12 +12,12 @@
 //! The seed outlives root key rotations (it is re-wrapped, not replaced), so
 //! old records stay verifiable.
 
-use aws_lc_rs::hkdf::{HKDF_SHA256, KeyType, Salt};
 use aws_lc_rs::hmac;
 use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
 use zeroize::Zeroizing;
 
 use super::aead::{KEY_LEN, random_bytes};
+use super::hkdf::derive_key;
 
 /// Where the wrapped seed lives in the store's `meta` table.
 pub const AUDIT_SEED_META_KEY: &str = "audit_seed";
@@ -39,23 +39,8 @@ impl std::fmt::Debug for AuditKeys {
     }
 }
 
-struct Len32;
-
-impl KeyType for Len32 {
-    fn len(&self) -> usize {
-        KEY_LEN
-    }
-}
-
 fn derive(seed: &[u8], label: &[u8]) -> Zeroizing<[u8; KEY_LEN]> {
-    let prk = Salt::new(HKDF_SHA256, b"tresor-audit-seed").extract(seed);
-    let info = [label];
-    let okm = prk
-        .expand(&info, Len32)
-        .expect("32 bytes is a valid HKDF-SHA256 output length");
-    let mut out = Zeroizing::new([0u8; KEY_LEN]);
-    okm.fill(&mut *out).expect("the output length matches");
-    out
+    derive_key(b"tresor-audit-seed", seed, label)
 }
 
 impl AuditKeys {

@@ -5,6 +5,7 @@
 
 mod aead;
 mod audit_keys;
+mod hkdf;
 mod keyring;
 mod root_key;
 pub mod root_seal;

@@ -6,10 +6,10 @@
 //! (see `root_seal`); it can be replaced (`operator rotate-root`) by
 //! re-wrapping what hangs directly below it.
 
-use aws_lc_rs::hkdf::{HKDF_SHA256, KeyType, Salt};
 use zeroize::Zeroizing;
 
 use super::aead::{KEY_LEN, random_bytes};
+use super::hkdf::derive_key;
 
 pub struct RootKey(Zeroizing<[u8; KEY_LEN]>);
 
@@ -37,14 +37,6 @@ impl Purpose {
     }
 }
 
-struct Len32;
-
-impl KeyType for Len32 {
-    fn len(&self) -> usize {
-        KEY_LEN
-    }
-}
-
 impl RootKey {
     /// A new random root key.
     pub fn generate() -> RootKey {
@@ -62,14 +54,7 @@ impl RootKey {
 
     /// A key for one purpose: HKDF-SHA256(root, info = purpose label).
     pub fn derive(&self, purpose: Purpose) -> Zeroizing<[u8; KEY_LEN]> {
-        let prk = Salt::new(HKDF_SHA256, b"tresor-root-key").extract(&*self.0);
-        let info = [purpose.label()];
-        let okm = prk
-            .expand(&info, Len32)
-            .expect("32 bytes is a valid HKDF-SHA256 output length");
-        let mut out = Zeroizing::new([0u8; KEY_LEN]);
-        okm.fill(&mut *out).expect("the output length matches");
-        out
+        derive_key(b"tresor-root-key", &*self.0, purpose.label())
     }
 }
 

@@ -150,7 +150,7 @@ pub async fn purge_due(svc: &Service) -> Result<usize, AwsError> {
                     tresor_wire::Service::SecretsManager,
                     "EndSecretDeletion",
                     &row.region,
-                    std::slice::from_ref(&row.arn),
+                    &row.arn,
                 )?;
             }
             txn.delete_secret(*id)?;

@@ -128,15 +128,15 @@ impl Service {
         }
     }
 
-    /// Records Tresor's own work on `resources` (an `AwsServiceEvent`)
-    /// in the transaction that does it.
+    /// Records Tresor's own work on `resource` (an `AwsServiceEvent`) in
+    /// the transaction that does it.
     pub(crate) fn record_service_event(
         &self,
         txn: &mut dyn WriteTxn,
         service: tresor_wire::Service,
         name: &str,
         region: &str,
-        resources: &[String],
+        resource: &str,
     ) -> Result<(), AwsError> {
         let draft = audit::Draft::service_event(
             service,
@@ -149,7 +149,7 @@ impl Service {
             &audit::Outcome::Success {
                 response: serde_json::Value::Null,
             },
-            resources,
+            &[resource.to_string()],
         );
         self.audit.append(txn, &event).map_err(|e| {
             tracing::error!(error = %e, "appending a service event failed");

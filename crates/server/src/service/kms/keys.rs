@@ -359,7 +359,7 @@ pub async fn maintain_keys(svc: &Service) -> Result<(usize, usize), AwsError> {
                         tresor_wire::Service::Kms,
                         "DeleteKey",
                         &key.region,
-                        std::slice::from_ref(&key.arn),
+                        &key.arn,
                     )?;
                     txn.delete_kms_key(&key.key_id)?;
                     deleted.push(key.key_id);
@@ -379,7 +379,7 @@ pub async fn maintain_keys(svc: &Service) -> Result<(usize, usize), AwsError> {
                             tresor_wire::Service::Kms,
                             "RotateKey",
                             &key.region,
-                            std::slice::from_ref(&key.arn),
+                            &key.arn,
                         )?;
                         rotated += 1;
                     }
