@@ -23,7 +23,7 @@ pub mod verify;
 
 pub use export::{ExportPage, StoredReport, export_page, verify_stored};
 pub use mirror::{MirrorTarget, mirror_step};
-pub use record::{Draft, Finished, Outcome};
+pub use record::{Draft, Outcome};
 pub use retention::{Pruned, prune};
 pub use scope::{RequestScope, WriteTicket, current};
 pub use trail::{AuditSettings, AuditTrail, unavailable};

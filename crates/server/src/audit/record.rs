@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 
 use crate::auth::Caller;
 use crate::identity::{Principal, PrincipalKind};
+use crate::store::AuditEventRow;
 use tresor_wire::{Service, Target};
 
 /// `eventVersion` of the records we write (CloudTrail's current one).
@@ -59,23 +60,10 @@ pub enum Outcome {
     },
 }
 
-/// A record ready to chain: its bytes and the columns lookups use.
-#[derive(Debug, Clone)]
-pub struct Finished {
-    pub record: String,
-    pub event_id: String,
-    pub event_time_ms: i64,
-    pub event_name: String,
-    pub event_source: String,
-    pub username: Option<String>,
-    pub access_key_id: Option<String>,
-    pub read_only: bool,
-    /// `[{"type": …, "name": …}]`
-    pub resources: String,
-}
-
 impl Draft {
-    pub fn finish(&self, outcome: &Outcome, resources: &[String]) -> Finished {
+    /// The event as a row ready to chain: its record and the columns
+    /// lookups use; `trail` fills in its place in the chain.
+    pub fn finish(&self, outcome: &Outcome, resources: &[String]) -> AuditEventRow {
         let resources: Vec<Value> = resources
             .iter()
             .map(
@@ -129,16 +117,20 @@ impl Draft {
             .iter()
             .map(|r| json!({"type": r["type"], "name": r["ARN"]}))
             .collect();
-        Finished {
+        AuditEventRow {
+            seq: 0,
             record: Value::Object(record).to_string(),
             event_id: self.event_id.clone(),
-            event_time_ms: self.event_time_ms,
+            event_time: self.event_time_ms,
             event_name: self.event_name.clone(),
             event_source: self.event_source.to_string(),
             username: self.username.clone(),
             access_key_id: self.access_key_id.clone(),
             read_only: self.read_only,
             resources: Value::Array(lookup).to_string(),
+            prev_hash: Vec::new(),
+            hash: Vec::new(),
+            mac: Vec::new(),
         }
     }
 }

@@ -18,7 +18,6 @@ use tresor_wire::{AwsError, ErrorCode};
 
 use super::chain::{self, GENESIS};
 use super::mirror::MirrorTarget;
-use super::record::Finished;
 use crate::clock::Clock;
 use crate::kms::AuditKeys;
 use crate::store::{
@@ -128,7 +127,8 @@ impl AuditTrail {
 
     /// Appends `event` after the current head of the chain, inside a write
     /// job, with a checkpoint if one is due. Returns its sequence number.
-    pub fn append(&self, txn: &mut dyn WriteTxn, event: &Finished) -> StoreResult<i64> {
+    /// `event` as `Draft::finish` made it.
+    pub fn append(&self, txn: &mut dyn WriteTxn, event: &AuditEventRow) -> StoreResult<i64> {
         // After a pruning that removed every event, the chain continues
         // from the anchor checkpoint, never from the genesis again.
         let (prev_seq, prev_hash) = match txn.audit_head()? {
@@ -140,20 +140,13 @@ impl AuditTrail {
         };
         let seq = prev_seq + 1;
         let hash = chain::event_hash(seq, &prev_hash, event.record.as_bytes());
+        let mac = self.keys.chain_mac(&hash);
         txn.append_audit_event(&AuditEventRow {
             seq,
-            event_id: event.event_id.clone(),
-            event_time: event.event_time_ms,
-            event_name: event.event_name.clone(),
-            event_source: event.event_source.clone(),
-            username: event.username.clone(),
-            access_key_id: event.access_key_id.clone(),
-            read_only: event.read_only,
-            resources: event.resources.clone(),
-            record: event.record.clone(),
             prev_hash,
             hash: hash.to_vec(),
-            mac: self.keys.chain_mac(&hash),
+            mac,
+            ..event.clone()
         })?;
         let now = self.clock.now_ms();
         let last = txn.last_audit_checkpoint()?.map(|c| (c.seq, c.time));
@@ -201,7 +194,11 @@ impl AuditTrail {
     /// or when the settings say so; otherwise written to the write-ahead
     /// log (a crash of the process cannot lose it) and fsynced within
     /// `RELAXED_SYNC_WITHIN`. Fails if that takes longer than the timeout.
-    pub async fn record(self: &Arc<Self>, event: Finished, durable: bool) -> Result<(), AwsError> {
+    pub async fn record(
+        self: &Arc<Self>,
+        event: AuditEventRow,
+        durable: bool,
+    ) -> Result<(), AwsError> {
         let deadline = Instant::now() + self.settings.timeout;
         let durable = durable || self.settings.durable_reads;
         let (done_tx, done_rx) = oneshot::channel::<bool>();
