@@ -1,10 +1,9 @@
-//! A small signed HTTP client for the operator and admin commands.
+//! A small signed HTTP client for the client commands (operator, admin,
+//! audit, exec).
 //!
-//! Finds the endpoint and credentials the AWS way (`--endpoint`, then
-//! `AWS_ENDPOINT_URL`; `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
-//! `AWS_SESSION_TOKEN`, `AWS_REGION`/`AWS_DEFAULT_REGION`), signs with
-//! SigV4, and speaks HTTP/1.1 over TCP or TLS (trusting `--ca-cert` or
-//! `AWS_CA_BUNDLE`).
+//! Finds the endpoint, region and credentials the AWS way (`aws_config`),
+//! signs with SigV4, and speaks HTTP/1.1 over TCP or TLS (trusting
+//! `--ca-cert` or `AWS_CA_BUNDLE`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -16,12 +15,21 @@ use hyper::Request;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-/// Where the signed commands send their requests.
+use crate::aws_config::{ClientConfig, ConnectionFlags, ProcessEnv};
+
+/// Where the client commands send their requests, and as whom (see
+/// `aws_config` for how the AWS settings are found).
 #[derive(clap::Args, Debug, Default)]
 pub struct RemoteArgs {
-    /// The server's URL [default: $AWS_ENDPOINT_URL].
+    /// The server's URL [default: $AWS_ENDPOINT_URL, the profile's endpoint_url].
+    #[arg(long, alias = "endpoint")]
+    endpoint_url: Option<String>,
+    /// The AWS profile to use [default: $AWS_PROFILE, else `default`].
     #[arg(long)]
-    endpoint: Option<String>,
+    profile: Option<String>,
+    /// The region to sign for [default: $AWS_REGION, the profile's region, us-east-1].
+    #[arg(long)]
+    region: Option<String>,
     /// PEM certificate(s) to trust for an https endpoint [default: $AWS_CA_BUNDLE].
     #[arg(long)]
     ca_cert: Option<PathBuf>,
@@ -29,22 +37,27 @@ pub struct RemoteArgs {
 
 impl RemoteArgs {
     pub fn endpoint(&self) -> anyhow::Result<Endpoint> {
-        Endpoint::resolve(self.endpoint.as_deref(), self.ca_cert.clone())
+        let flags = ConnectionFlags {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+        };
+        Endpoint::new(
+            ClientConfig::resolve(&flags, &ProcessEnv)?,
+            self.ca_cert.clone(),
+        )
     }
 }
 
 pub struct Endpoint {
     pub url: http::Uri,
     pub ca: Option<PathBuf>,
+    config: ClientConfig,
 }
 
 impl Endpoint {
-    pub fn resolve(flag: Option<&str>, ca: Option<PathBuf>) -> anyhow::Result<Endpoint> {
-        let raw = match flag {
-            Some(url) => url.to_string(),
-            None => std::env::var("AWS_ENDPOINT_URL")
-                .context("no endpoint: pass --endpoint or set AWS_ENDPOINT_URL")?,
-        };
+    pub fn new(config: ClientConfig, ca: Option<PathBuf>) -> anyhow::Result<Endpoint> {
+        let raw = config.endpoint_url.clone();
         let url: http::Uri = raw
             .parse()
             .with_context(|| format!("invalid endpoint {raw:?}"))?;
@@ -52,7 +65,7 @@ impl Endpoint {
             bail!("the endpoint must be an http:// or https:// URL, not {raw:?}");
         }
         let ca = ca.or_else(|| std::env::var_os("AWS_CA_BUNDLE").map(PathBuf::from));
-        Ok(Endpoint { url, ca })
+        Ok(Endpoint { url, ca, config })
     }
 
     fn authority(&self) -> String {
@@ -125,7 +138,7 @@ impl Endpoint {
         let (status, body) = self
             .signed(
                 service,
-                &Credentials::from_env()?.region,
+                &self.config.region.clone(),
                 "application/x-amz-json-1.1",
                 Some(target),
                 serde_json::to_vec(&body).expect("JSON serialises"),
@@ -185,7 +198,11 @@ impl Endpoint {
         target: Option<&str>,
         body: Vec<u8>,
     ) -> anyhow::Result<(u16, Bytes)> {
-        let credentials = Credentials::from_env()?;
+        let credentials = self
+            .config
+            .credentials
+            .as_ref()
+            .map_err(|why| anyhow!("{why}"))?;
         let mut request = self.request(http::Method::POST, "/", body.clone());
         let headers = request.headers_mut();
         headers.insert(
@@ -209,7 +226,7 @@ impl Endpoint {
             &tresor_wire::sigv4::SigningParams {
                 access_key_id: &credentials.access_key_id,
                 secret_access_key: &credentials.secret_access_key,
-                session_token: credentials.session_token.as_deref(),
+                session_token: credentials.session_token.as_deref().map(|t| t.as_str()),
                 region,
                 service,
                 time: now,
@@ -226,31 +243,6 @@ const FORM_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUME
     .remove(b'_')
     .remove(b'.')
     .remove(b'~');
-
-/// The caller's AWS credentials and region, from the environment.
-struct Credentials {
-    access_key_id: String,
-    secret_access_key: zeroize::Zeroizing<String>,
-    session_token: Option<String>,
-    region: String,
-}
-
-impl Credentials {
-    fn from_env() -> anyhow::Result<Credentials> {
-        Ok(Credentials {
-            access_key_id: std::env::var("AWS_ACCESS_KEY_ID")
-                .context("AWS_ACCESS_KEY_ID is not set")?,
-            secret_access_key: zeroize::Zeroizing::new(
-                std::env::var("AWS_SECRET_ACCESS_KEY")
-                    .context("AWS_SECRET_ACCESS_KEY is not set")?,
-            ),
-            session_token: std::env::var("AWS_SESSION_TOKEN").ok(),
-            region: std::env::var("AWS_REGION")
-                .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
-                .unwrap_or_else(|_| tresor_server::DEFAULT_REGION.to_string()),
-        })
-    }
-}
 
 /// The text of every `<tag>…</tag>` in an XML answer, unescaped. IAM's
 /// answers are flat enough that this is all the CLI needs of them.

@@ -5,6 +5,7 @@
 
 mod admin_cmd;
 mod audit_cmd;
+mod aws_config;
 mod client;
 mod harden;
 mod operator_cmd;
