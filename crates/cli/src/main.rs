@@ -7,9 +7,11 @@ mod admin_cmd;
 mod audit_cmd;
 mod aws_config;
 mod client;
+mod exec_cmd;
 mod harden;
 mod operator_cmd;
 mod seal_args;
+mod secret_ref;
 mod server_cmd;
 
 use clap::{Parser, Subcommand};
@@ -40,6 +42,8 @@ enum Command {
     /// Read, export and verify the audit trail.
     #[command(subcommand)]
     Audit(audit_cmd::AuditCommand),
+    /// Run a program with secrets in its environment.
+    Exec(exec_cmd::ExecArgs),
 }
 
 fn main() {
@@ -65,5 +69,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             harden::harden_process();
             audit_cmd::run(command)
         }
+        // Not hardened: the program it runs keeps the ordinary limits.
+        Command::Exec(args) => exec_cmd::run(args),
     }
 }
