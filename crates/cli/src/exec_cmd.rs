@@ -21,11 +21,11 @@ use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
 use clap::Args;
-use serde_json::{Value, json};
 use tokio::signal::unix::{SignalKind, signal};
 use zeroize::Zeroizing;
 
 use crate::client::{Endpoint, RemoteArgs};
+use crate::fetch::{get_secret_string, json_member, json_object};
 use crate::secret_ref::{SecretRef, env_name};
 
 #[derive(Args, Debug)]
@@ -145,48 +145,6 @@ async fn resolve(endpoint: &Endpoint, plan: &Plan) -> anyhow::Result<Values> {
         }
     }
     Ok(values)
-}
-
-async fn get_secret_string(
-    endpoint: &Endpoint,
-    r: &SecretRef,
-) -> anyhow::Result<Zeroizing<String>> {
-    let mut body = json!({ "SecretId": r.secret_id });
-    if let Some(stage) = &r.version_stage {
-        body["VersionStage"] = json!(stage);
-    }
-    if let Some(id) = &r.version_id {
-        body["VersionId"] = json!(id);
-    }
-    let answer = endpoint
-        .json_call("secretsmanager", "secretsmanager.GetSecretValue", body)
-        .await
-        .with_context(|| format!("reading {}", r.secret_id))?;
-    match answer.get("SecretString").and_then(Value::as_str) {
-        Some(text) => Ok(Zeroizing::new(text.to_string())),
-        None => bail!(
-            "{} holds a binary value; only string secrets can go into the environment",
-            r.secret_id
-        ),
-    }
-}
-
-fn json_object(text: &str, secret: &str) -> anyhow::Result<serde_json::Map<String, Value>> {
-    match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(map)) => Ok(map),
-        _ => bail!("{secret} is not a JSON object, so it has no keys"),
-    }
-}
-
-/// A key's value: strings as they are, anything else as its JSON text
-/// (as ECS does).
-fn json_member(text: &str, key: &str, secret: &str) -> anyhow::Result<Zeroizing<String>> {
-    let object = json_object(text, secret)?;
-    match object.get(key) {
-        Some(Value::String(s)) => Ok(Zeroizing::new(s.clone())),
-        Some(other) => Ok(Zeroizing::new(other.to_string())),
-        None => bail!("{secret} has no key {key:?}"),
-    }
 }
 
 fn command(argv: &[String], values: &Values) -> std::process::Command {

@@ -8,11 +8,14 @@ mod audit_cmd;
 mod aws_config;
 mod client;
 mod exec_cmd;
+mod fetch;
 mod harden;
 mod operator_cmd;
+mod render_cmd;
 mod seal_args;
 mod secret_ref;
 mod server_cmd;
+mod template;
 
 use clap::{Parser, Subcommand};
 
@@ -44,6 +47,8 @@ enum Command {
     Audit(audit_cmd::AuditCommand),
     /// Run a program with secrets in its environment.
     Exec(exec_cmd::ExecArgs),
+    /// Write secrets into a file from a template.
+    Render(render_cmd::RenderArgs),
 }
 
 fn main() {
@@ -71,5 +76,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         // Not hardened: the program it runs keeps the ordinary limits.
         Command::Exec(args) => exec_cmd::run(args),
+        Command::Render(args) => {
+            harden::harden_process();
+            render_cmd::run(args)
+        }
     }
 }

@@ -1,0 +1,216 @@
+//! `tresor render`: write secrets into a file from a template (see
+//! `template`), atomically — a reader sees the old file or the new one,
+//! never half of either — with mode 0600 unless `--mode` says otherwise and
+//! an optional numeric owner. `--watch` re-renders every `--interval` and,
+//! when the output changed, runs `--exec` (e.g. a reload command).
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, anyhow, bail};
+use clap::Args;
+use zeroize::Zeroizing;
+
+use crate::client::{Endpoint, RemoteArgs};
+use crate::fetch::{get_secret_string, json_member};
+use crate::secret_ref::SecretRef;
+use crate::template::{Part, parse};
+
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    /// The template: text with {{ secret "<name>" "<key>" }} actions.
+    #[arg(long)]
+    template: PathBuf,
+    /// The file to write.
+    #[arg(long)]
+    output: PathBuf,
+    /// The file's mode, octal.
+    #[arg(long, default_value = "0600", value_parser = parse_mode)]
+    mode: u32,
+    /// The file's owner, as numeric `uid[:gid]` (needs the privilege to chown).
+    #[arg(long, value_parser = parse_owner)]
+    owner: Option<(u32, Option<u32>)>,
+    /// Keep running and re-render when a secret changes.
+    #[arg(long)]
+    watch: bool,
+    /// How often `--watch` checks, in seconds.
+    #[arg(long, default_value_t = 10)]
+    interval: u64,
+    /// With `--watch`: a shell command run after each change is written.
+    #[arg(long = "exec", value_name = "COMMAND")]
+    on_change: Option<String>,
+    #[command(flatten)]
+    remote: RemoteArgs,
+}
+
+fn parse_mode(text: &str) -> Result<u32, String> {
+    u32::from_str_radix(text.trim_start_matches("0o"), 8)
+        .ok()
+        .filter(|m| *m <= 0o777)
+        .ok_or_else(|| format!("{text:?} is not an octal mode like 0640"))
+}
+
+fn parse_owner(text: &str) -> Result<(u32, Option<u32>), String> {
+    let bad = || format!("{text:?} is not a numeric uid[:gid]");
+    let (uid, gid) = match text.split_once(':') {
+        Some((u, g)) => (u, Some(g.parse().map_err(|_| bad())?)),
+        None => (text, None),
+    };
+    Ok((uid.parse().map_err(|_| bad())?, gid))
+}
+
+pub fn run(args: RenderArgs) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(&args.template)
+        .with_context(|| format!("cannot read {}", args.template.display()))?;
+    let parts = parse(&text).map_err(|e| anyhow!("{}: {e}", args.template.display()))?;
+    let endpoint = args.remote.endpoint()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let mut current = render(&endpoint, &parts).await?;
+        write_atomically(&args.output, current.as_bytes(), args.mode, args.owner)?;
+        if !args.watch {
+            return Ok(());
+        }
+        loop {
+            tokio::time::sleep(Duration::from_secs(args.interval.max(1))).await;
+            let next = match render(&endpoint, &parts).await {
+                Ok(next) => next,
+                Err(e) => {
+                    // The server may be briefly away: keep the last file.
+                    eprintln!("tresor render: {e:#}");
+                    continue;
+                }
+            };
+            if *next == *current {
+                continue;
+            }
+            write_atomically(&args.output, next.as_bytes(), args.mode, args.owner)?;
+            current = next;
+            eprintln!("tresor render: {} changed", args.output.display());
+            if let Some(command) = &args.on_change {
+                let status = tokio::process::Command::new("sh")
+                    .arg("-c")
+                    .arg(command)
+                    .status()
+                    .await?;
+                if !status.success() {
+                    eprintln!("tresor render: `{command}` failed ({status})");
+                }
+            }
+        }
+    })
+}
+
+/// The template's text with every secret filled in.
+async fn render(endpoint: &Endpoint, parts: &[Part]) -> anyhow::Result<Zeroizing<String>> {
+    let mut fetched: HashMap<SecretRef, Zeroizing<String>> = HashMap::new();
+    let mut out = Zeroizing::new(String::new());
+    for part in parts {
+        match part {
+            Part::Text(text) | Part::Literal(text) => out.push_str(text),
+            Part::Secret { reference, key } => {
+                let parsed = SecretRef::parse(reference).map_err(|e| anyhow!(e))?;
+                let key = match (&parsed.json_key, key) {
+                    (Some(_), Some(_)) => {
+                        bail!("{reference:?} names a key, and the template names another")
+                    }
+                    (a, b) => a.clone().or_else(|| b.clone()),
+                };
+                let whole = parsed.whole();
+                if !fetched.contains_key(&whole) {
+                    let value = get_secret_string(endpoint, &whole).await?;
+                    fetched.insert(whole.clone(), value);
+                }
+                let text = &fetched[&whole];
+                match key {
+                    None => out.push_str(text),
+                    Some(key) => out.push_str(&json_member(text, &key, &whole.secret_id)?),
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Writes `content` to a temporary file beside `path` (created with
+/// `mode`), syncs it, renames it over `path`, and syncs the directory.
+fn write_atomically(
+    path: &Path,
+    content: &[u8],
+    mode: u32,
+    owner: Option<(u32, Option<u32>)>,
+) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .with_context(|| format!("{} is not a file path", path.display()))?;
+    let temp = dir.join(format!(
+        ".{}.tresor-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| -> anyhow::Result<()> {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&temp)
+            .with_context(|| format!("cannot create {}", temp.display()))?;
+        // The umask may have narrowed `mode`; set it exactly.
+        file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        if let Some((uid, gid)) = owner {
+            rustix::fs::fchown(
+                &file,
+                Some(rustix::fs::Uid::from_raw(uid)),
+                gid.map(rustix::fs::Gid::from_raw),
+            )
+            .with_context(|| format!("cannot give {} to {uid}", temp.display()))?;
+        }
+        file.write_all(content)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+            .with_context(|| format!("cannot replace {}", path.display()))?;
+        std::fs::File::open(dir)?.sync_all()?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_and_owners_parse() {
+        assert_eq!(parse_mode("0640"), Ok(0o640));
+        assert_eq!(parse_mode("600"), Ok(0o600));
+        assert!(parse_mode("0999").is_err());
+        assert_eq!(parse_owner("1000"), Ok((1000, None)));
+        assert_eq!(parse_owner("1000:50"), Ok((1000, Some(50))));
+        assert!(parse_owner("app").is_err());
+    }
+
+    #[test]
+    fn files_are_replaced_whole_with_their_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.conf");
+        write_atomically(&path, b"one", 0o640, None).unwrap();
+        write_atomically(&path, b"two", 0o600, None).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"two");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temporary file left behind");
+    }
+}
