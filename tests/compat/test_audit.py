@@ -368,6 +368,34 @@ def health(url):
         return e.code, json.loads(e.read())
 
 
+def assert_refused(server, sm, name) -> str:
+    """While the store cannot record: a change and a read are refused (not
+    left hanging) and /health says so. Returns the refused change's token."""
+    token = h.token()
+    put = request_id(lambda: sm.put_secret_value(SecretId=name, SecretString="during",
+                                                 ClientRequestToken=token))
+    assert put[1] == "InternalServiceError", put
+    get = request_id(lambda: sm.get_secret_value(SecretId=name))
+    assert get[1] == "InternalServiceError", get
+    status, body = health(server.ep.url)
+    assert status == 503 and body["audit"] == "failing", body
+    return token
+
+
+def assert_recovered(server, sm, name, token) -> None:
+    """Once the store records again: reads and writes work, the refused
+    change never happened (not even later), and the chain verifies."""
+    h.poll(lambda: request_id(lambda: sm.get_secret_value(SecretId=name)),
+           lambda r: r[1] is None, timeout=30)
+    assert sm.get_secret_value(SecretId=name)["SecretString"] == "before"
+    versions = [v["VersionId"] for v in
+                sm.list_secret_version_ids(SecretId=name, IncludeDeprecated=True)["Versions"]]
+    assert token not in versions
+    sm.put_secret_value(SecretId=name, SecretString="after")
+    assert health(server.ep.url)[0] == 200
+    assert "sound" in tresor(server.binary, server.ep, "audit", "verify", "--online").stdout
+
+
 def test_a_blocked_store_refuses_requests_changes_nothing_and_recovers(persistent_supported,
                                                                        tmp_path):
     server = Audited(persistent_supported, tmp_path, "[audit]\ntimeout_ms = 1000\n")
@@ -382,28 +410,11 @@ def test_a_blocked_store_refuses_requests_changes_nothing_and_recovers(persisten
                                   isolation_level=None)
         blocker.execute("BEGIN IMMEDIATE")
         try:
-            token = h.token()
-            put = request_id(lambda: sm.put_secret_value(SecretId=name, SecretString="during",
-                                                         ClientRequestToken=token))
-            assert put[1] == "InternalServiceError", put
-            get = request_id(lambda: sm.get_secret_value(SecretId=name))
-            assert get[1] == "InternalServiceError", get
-            status, body = health(server.ep.url)
-            assert status == 503 and body["audit"] == "failing", body
+            token = assert_refused(server, sm, name)
         finally:
             blocker.execute("ROLLBACK")
             blocker.close()
-        # Recovered: reads and writes work, and the refused change never
-        # happened, not even later.
-        h.poll(lambda: request_id(lambda: sm.get_secret_value(SecretId=name)),
-               lambda r: r[1] is None, timeout=30)
-        assert sm.get_secret_value(SecretId=name)["SecretString"] == "before"
-        versions = [v["VersionId"] for v in
-                    sm.list_secret_version_ids(SecretId=name, IncludeDeprecated=True)["Versions"]]
-        assert token not in versions
-        assert health(server.ep.url)[0] == 200
-        sm.put_secret_value(SecretId=name, SecretString="after")
-        assert "sound" in tresor(server.binary, server.ep, "audit", "verify", "--online").stdout
+        assert_recovered(server, sm, name, token)
     finally:
         server.close()
 
@@ -505,26 +516,9 @@ def test_a_full_disk_refuses_requests_changes_nothing_and_recovers(persistent_su
                     pass
         finally:
             os.close(fd)
-        token = h.token()
-        put = request_id(lambda: sm.put_secret_value(SecretId=name, SecretString="during",
-                                                     ClientRequestToken=token))
-        assert put[1] == "InternalServiceError", put
-        get = request_id(lambda: sm.get_secret_value(SecretId=name))
-        assert get[1] == "InternalServiceError", get
-        status, body = health(server.ep.url)
-        assert status == 503 and body["audit"] == "failing", body
-        # Space returns: everything works again, and the refused change never
-        # happened.
-        filler.unlink()
-        h.poll(lambda: request_id(lambda: sm.get_secret_value(SecretId=name)),
-               lambda r: r[1] is None, timeout=30)
-        assert sm.get_secret_value(SecretId=name)["SecretString"] == "before"
-        versions = [v["VersionId"] for v in
-                    sm.list_secret_version_ids(SecretId=name, IncludeDeprecated=True)["Versions"]]
-        assert token not in versions
-        sm.put_secret_value(SecretId=name, SecretString="after")
-        assert health(server.ep.url)[0] == 200
-        assert "sound" in tresor(server.binary, server.ep, "audit", "verify", "--online").stdout
+        token = assert_refused(server, sm, name)
+        filler.unlink()  # space returns
+        assert_recovered(server, sm, name, token)
     finally:
         server.close()
         subprocess.run(["umount", "-l", str(small)], capture_output=True)

@@ -14,6 +14,7 @@
 //! then SIGKILL after `--grace`) — or, with `--signal`, sends it that
 //! signal instead. The program's exit code is `tresor`'s.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::ExitStatus;
@@ -123,9 +124,9 @@ async fn resolve(endpoint: &Endpoint, plan: &Plan) -> anyhow::Result<Values> {
         .map(|(_, r)| r.whole())
         .chain(plan.expanded.iter().map(SecretRef::whole));
     for whole in wanted {
-        if !fetched.contains_key(&whole) {
-            let text = get_secret_string(endpoint, &whole).await?;
-            fetched.insert(whole, text);
+        if let Entry::Vacant(slot) = fetched.entry(whole) {
+            let text = get_secret_string(endpoint, slot.key()).await?;
+            slot.insert(text);
         }
     }
     for (name, reference) in &plan.singles {
