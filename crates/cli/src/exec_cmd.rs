@@ -9,8 +9,9 @@
 //!
 //! Without `--watch` the program replaces `tresor` (exec): its signals,
 //! stdio and exit code are its own. With `--watch`, `tresor` stays as its
-//! parent, forwards signals to it, polls the referenced secrets every
-//! `--interval`, and on a change restarts it with the new values (SIGTERM,
+//! parent, forwards signals to it, follows the referenced secrets through
+//! the server's change feed (every `--interval` without one), and on a
+//! change restarts it with the new values (SIGTERM,
 //! then SIGKILL after `--grace`) — or, with `--signal`, sends it that
 //! signal instead. The program's exit code is `tresor`'s.
 
@@ -26,7 +27,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use zeroize::Zeroizing;
 
 use crate::client::{Endpoint, RemoteArgs};
-use crate::fetch::{get_secret_string, json_member, json_object};
+use crate::fetch::{Watcher, get_secret_string, json_member, json_object};
 use crate::secret_ref::{SecretRef, env_name};
 
 #[derive(Args, Debug)]
@@ -43,7 +44,8 @@ pub struct ExecArgs {
     /// Stay and restart the program when a referenced secret changes.
     #[arg(long)]
     watch: bool,
-    /// How often `--watch` checks the secrets, in seconds.
+    /// The longest `--watch` goes without checking the secrets, in seconds
+    /// (changes arrive at once through the server's change feed).
     #[arg(long, default_value_t = 10)]
     interval: u64,
     /// With `--watch`: send this signal on a change instead of restarting
@@ -75,12 +77,17 @@ pub fn run(args: ExecArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let values = runtime.block_on(resolve(&endpoint, &plan))?;
     if !args.watch {
+        let values = runtime.block_on(resolve(&endpoint, &plan))?;
         let err = command(&args.command, &values).exec();
         bail!("cannot run {}: {err}", args.command[0]);
     }
-    let code = runtime.block_on(watch(&args, &endpoint, &plan, values))?;
+    let code = runtime.block_on(async {
+        // Follow first, then read: a change in between is not missed.
+        let watcher = Watcher::start(&endpoint, plan.secret_ids(), interval(&args)).await;
+        let values = resolve(&endpoint, &plan).await?;
+        watch(&args, &endpoint, &plan, values, watcher).await
+    })?;
     std::process::exit(code);
 }
 
@@ -112,6 +119,25 @@ fn plan(args: &ExecArgs) -> anyhow::Result<Plan> {
         expanded,
         prefix: args.prefix.clone(),
     })
+}
+
+impl Plan {
+    /// The secrets the plan reads, once each.
+    fn secret_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .singles
+            .iter()
+            .map(|(_, r)| r.secret_id.clone())
+            .chain(self.expanded.iter().map(|r| r.secret_id.clone()))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+}
+
+fn interval(args: &ExecArgs) -> Duration {
+    Duration::from_secs(args.interval.max(1))
 }
 
 /// Fetches every value the plan names (each secret version once).
@@ -194,6 +220,7 @@ async fn watch(
     endpoint: &Endpoint,
     plan: &Plan,
     mut values: Values,
+    mut watcher: Watcher,
 ) -> anyhow::Result<i32> {
     use rustix::process::Signal;
     let on_change = args.signal.as_deref().map(signal_number).transpose()?;
@@ -203,7 +230,6 @@ async fn watch(
     let mut quit = signal(SignalKind::quit())?;
     let mut usr1 = signal(SignalKind::user_defined1())?;
     let mut usr2 = signal(SignalKind::user_defined2())?;
-    let interval = Duration::from_secs(args.interval.max(1));
     loop {
         let mut child = tokio::process::Command::from(command(&args.command, &values))
             .spawn()
@@ -217,7 +243,7 @@ async fn watch(
                 _ = quit.recv() => send(&child, Signal::QUIT),
                 _ = usr1.recv() => send(&child, Signal::USR1),
                 _ = usr2.recv() => send(&child, Signal::USR2),
-                () = tokio::time::sleep(interval) => {
+                () = watcher.next(endpoint) => {
                     match resolve(endpoint, plan).await {
                         Ok(new) if new != values => {
                             values = new;

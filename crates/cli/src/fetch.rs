@@ -1,5 +1,6 @@
 //! Reading secret values for `exec` and `render`: GetSecretValue for a
-//! reference (signed as the AWS tools sign it), and keys of JSON values.
+//! reference (signed as the AWS tools sign it), keys of JSON values, and
+//! waiting for the referenced secrets to change (`Watcher`).
 
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
@@ -48,5 +49,70 @@ pub fn json_member(text: &str, key: &str, secret: &str) -> anyhow::Result<Zeroiz
         Some(Value::String(s)) => Ok(Zeroizing::new(s.clone())),
         Some(other) => Ok(Zeroizing::new(other.to_string())),
         None => bail!("{secret} has no key {key:?}"),
+    }
+}
+
+/// Waits for followed secrets to change: with the server's change feed
+/// (`WaitForSecretChanges`, answered within a second of a change) when it
+/// has one, else by sleeping the interval. A wake-up only says "look
+/// again": callers re-read and compare.
+pub struct Watcher {
+    secret_ids: Vec<String>,
+    interval: std::time::Duration,
+    cursor: Option<String>,
+    feed: bool,
+}
+
+impl Watcher {
+    /// Starts following `secret_ids`: takes the feed's cursor now, so that
+    /// a change made after this returns is never missed.
+    pub async fn start(
+        endpoint: &Endpoint,
+        secret_ids: Vec<String>,
+        interval: std::time::Duration,
+    ) -> Watcher {
+        let mut watcher = Watcher {
+            secret_ids,
+            interval,
+            cursor: None,
+            feed: true,
+        };
+        match watcher.call(endpoint, 0).await {
+            Ok(answer) => watcher.cursor = answer["Cursor"].as_str().map(str::to_string),
+            Err(e) => {
+                eprintln!("tresor: no change feed ({e:#}); checking every {interval:?}");
+                watcher.feed = false;
+            }
+        }
+        watcher
+    }
+
+    async fn call(&self, endpoint: &Endpoint, wait: u64) -> anyhow::Result<Value> {
+        let mut body = json!({ "SecretIds": self.secret_ids, "WaitSeconds": wait });
+        if let Some(cursor) = &self.cursor {
+            body["Cursor"] = json!(cursor);
+        }
+        endpoint
+            .json_call("tresor", "TresorOperator.WaitForSecretChanges", body)
+            .await
+    }
+
+    /// Returns when a followed secret may have changed, or after the
+    /// interval at the latest.
+    pub async fn next(&mut self, endpoint: &Endpoint) {
+        if !self.feed {
+            tokio::time::sleep(self.interval).await;
+            return;
+        }
+        let wait = self.interval.as_secs().clamp(1, 60);
+        match self.call(endpoint, wait).await {
+            Ok(answer) => {
+                if let Some(cursor) = answer["Cursor"].as_str() {
+                    self.cursor = Some(cursor.to_string());
+                }
+            }
+            // The server may be briefly away: do not spin.
+            Err(_) => tokio::time::sleep(self.interval).await,
+        }
     }
 }

@@ -1,8 +1,9 @@
 //! `tresor render`: write secrets into a file from a template (see
 //! `template`), atomically — a reader sees the old file or the new one,
 //! never half of either — with mode 0600 unless `--mode` says otherwise and
-//! an optional numeric owner. `--watch` re-renders every `--interval` and,
-//! when the output changed, runs `--exec` (e.g. a reload command).
+//! an optional numeric owner. `--watch` re-renders when a secret changes
+//! (the server's change feed; every `--interval` without one) and, when the
+//! output changed, runs `--exec` (e.g. a reload command).
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -15,7 +16,7 @@ use clap::Args;
 use zeroize::Zeroizing;
 
 use crate::client::{Endpoint, RemoteArgs};
-use crate::fetch::{get_secret_string, json_member};
+use crate::fetch::{Watcher, get_secret_string, json_member};
 use crate::secret_ref::SecretRef;
 use crate::template::{Part, parse};
 
@@ -36,7 +37,7 @@ pub struct RenderArgs {
     /// Keep running and re-render when a secret changes.
     #[arg(long)]
     watch: bool,
-    /// How often `--watch` checks, in seconds.
+    /// The longest `--watch` goes without checking, in seconds.
     #[arg(long, default_value_t = 10)]
     interval: u64,
     /// With `--watch`: a shell command run after each change is written.
@@ -71,13 +72,25 @@ pub fn run(args: RenderArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async {
+        // Follow first, then read: a change in between is not missed.
+        let mut watcher = match args.watch {
+            true => Some(
+                Watcher::start(
+                    &endpoint,
+                    secret_ids(&parts)?,
+                    Duration::from_secs(args.interval.max(1)),
+                )
+                .await,
+            ),
+            false => None,
+        };
         let mut current = render(&endpoint, &parts).await?;
         write_atomically(&args.output, current.as_bytes(), args.mode, args.owner)?;
-        if !args.watch {
+        let Some(watcher) = watcher.as_mut() else {
             return Ok(());
-        }
+        };
         loop {
-            tokio::time::sleep(Duration::from_secs(args.interval.max(1))).await;
+            watcher.next(&endpoint).await;
             let next = match render(&endpoint, &parts).await {
                 Ok(next) => next,
                 Err(e) => {
@@ -104,6 +117,23 @@ pub fn run(args: RenderArgs) -> anyhow::Result<()> {
             }
         }
     })
+}
+
+/// The secrets a template reads, once each.
+fn secret_ids(parts: &[Part]) -> anyhow::Result<Vec<String>> {
+    let mut ids = Vec::new();
+    for part in parts {
+        if let Part::Secret { reference, .. } = part {
+            ids.push(
+                SecretRef::parse(reference)
+                    .map_err(|e| anyhow!(e))?
+                    .secret_id,
+            );
+        }
+    }
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
 }
 
 /// The template's text with every secret filled in.

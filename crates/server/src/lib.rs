@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod barrier;
+pub mod changes;
 pub mod clock;
 pub mod config;
 mod http;

@@ -452,6 +452,7 @@ operations!(
         VerifyAuditLog,
         PruneAuditLog,
         HashAuditValue,
+        WaitForSecretChanges,
     ]
 );
 

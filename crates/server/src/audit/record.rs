@@ -223,6 +223,10 @@ pub fn is_read_only(target: Target) -> bool {
         }
         // Issuing credentials changes no resource.
         Target::Sts(_) => true,
+        Target::Operator(_) => matches!(
+            name,
+            "ExportAuditLog" | "VerifyAuditLog" | "HashAuditValue" | "WaitForSecretChanges"
+        ),
         _ => false,
     }
 }

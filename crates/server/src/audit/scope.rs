@@ -100,6 +100,11 @@ impl RequestScope {
         &self.draft
     }
 
+    /// The ARNs the request's decisions were made on.
+    pub fn resources(&self) -> Vec<String> {
+        self.access.resources()
+    }
+
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }

@@ -24,7 +24,7 @@ use tresor_wire::operation::{TargetError, parse_target, query_target};
 use tresor_wire::query::{
     XML_CONTENT_TYPE, encode_query_error, is_form_urlencoded, query_action, query_front_door_error,
 };
-use tresor_wire::{AwsError, ErrorCode, Service, StsOperation, Target};
+use tresor_wire::{AwsError, ErrorCode, OperatorOperation, Service, StsOperation, Target};
 
 use super::AppState;
 use super::audit_draft::RequestFacts;
@@ -353,7 +353,11 @@ impl ApiRequest<'_> {
                 .draft(&active.audit, Some(&caller), Some(op), None),
             Arc::clone(&access),
         );
-        if let Target::Operator(op) = op {
+        // The change feed is authorised per secret like GetSecretValue, by
+        // the service; every other operator action needs tresor:<Op>.
+        if let Target::Operator(op) = op
+            && op != OperatorOperation::WaitForSecretChanges
+        {
             let result = match access.check(Resource::any()) {
                 Ok(()) => super::operator::handle(&self.state.barrier, op, self.body).await,
                 Err(e) => Err(e),

@@ -107,6 +107,13 @@ pub async fn handle(
             let request: HashRequest = input(body, "HashAuditValue takes {\"Value\": \"…\"}.")?;
             serde_json::json!({"Hash": active.audit.keys().field_hmac(request.value.expose().as_bytes())})
         }
+        // Authorised per secret by the service (see `api.rs`).
+        OperatorOperation::WaitForSecretChanges => {
+            return Err(AwsError::new(
+                ErrorCode::UnknownOperationException,
+                "WaitForSecretChanges is answered by the service.",
+            ));
+        }
         OperatorOperation::VerifyAuditLog => {
             let active = barrier.active().ok_or_else(crate::barrier::sealed_error)?;
             let report = crate::audit::verify_stored(&active.audit, barrier.store_arc()).await?;

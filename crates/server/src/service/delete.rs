@@ -141,21 +141,26 @@ pub async fn restore_secret(
 /// Returns how many were removed.
 pub async fn purge_due(svc: &Service) -> Result<usize, AwsError> {
     let now = svc.now();
-    svc.write(move |svc, txn| {
-        let due = txn.secrets_due_for_purge(now)?;
-        for id in &due {
-            if let Some(row) = txn.secret_by_id(*id)? {
-                svc.record_service_event(
-                    txn,
-                    tresor_wire::Service::SecretsManager,
-                    "EndSecretDeletion",
-                    &row.region,
-                    &row.arn,
-                )?;
+    let purged = svc
+        .write(move |svc, txn| {
+            let due = txn.secrets_due_for_purge(now)?;
+            let mut arns = Vec::with_capacity(due.len());
+            for id in &due {
+                if let Some(row) = txn.secret_by_id(*id)? {
+                    svc.record_service_event(
+                        txn,
+                        tresor_wire::Service::SecretsManager,
+                        "EndSecretDeletion",
+                        &row.region,
+                        &row.arn,
+                    )?;
+                    arns.push(row.arn);
+                }
+                txn.delete_secret(*id)?;
             }
-            txn.delete_secret(*id)?;
-        }
-        Ok(due.len())
-    })
-    .await
+            Ok(arns)
+        })
+        .await?;
+    svc.changes.note(purged.iter().map(String::as_str));
+    Ok(purged.len())
 }

@@ -30,6 +30,7 @@ mod sts;
 mod tags;
 mod update;
 mod versions;
+mod watch;
 mod write_value;
 
 use std::sync::Arc;
@@ -40,6 +41,7 @@ use tresor_wire::{AwsError, Operation, Target};
 
 use crate::audit::{self, AuditTrail};
 use crate::authz::{Access, Resource};
+use crate::changes::Changes;
 use crate::clock::Clock;
 use crate::identity::Directory;
 use crate::identity::oidc::OidcProviders;
@@ -105,6 +107,8 @@ pub struct Service {
     pub(crate) allowed_regions: Option<Arc<[String]>>,
     /// Where Tresor's own work (purges, key rotations) is recorded.
     pub(crate) audit: Arc<AuditTrail>,
+    /// Committed changes to secrets, for watchers (`WaitForSecretChanges`).
+    pub(crate) changes: Arc<Changes>,
 }
 
 impl Service {
@@ -116,6 +120,7 @@ impl Service {
         clock: Arc<dyn Clock>,
         allowed_regions: Option<Vec<String>>,
         audit: Arc<AuditTrail>,
+        changes: Arc<Changes>,
     ) -> Service {
         Service {
             store,
@@ -125,6 +130,7 @@ impl Service {
             clock,
             allowed_regions: allowed_regions.map(Arc::from),
             audit,
+            changes,
         }
     }
 
@@ -194,6 +200,18 @@ impl Service {
         });
         let result = scope.bounded(&ticket, written).await;
         scope.write_finished(result.is_ok());
+        if result.is_ok()
+            && let Some(Target::SecretsManager(op)) = scope.draft().target
+            && !audit::record::is_read_only(Target::SecretsManager(op))
+        {
+            let resources = scope.resources();
+            self.changes.note(
+                resources
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|arn| arn.contains(":secretsmanager:")),
+            );
+        }
         result
     }
 
@@ -229,6 +247,9 @@ impl Service {
         match target.into() {
             Target::SecretsManager(op) => self.handle_secrets_manager(ctx, op, body).await,
             Target::Kms(op) => kms::handle(self, ctx, op, body).await,
+            Target::Operator(tresor_wire::OperatorOperation::WaitForSecretChanges) => Ok(encode(
+                &watch::wait_for_secret_changes(self, ctx, body).await?,
+            )),
             Target::Operator(op) => Err(AwsError::new(
                 tresor_wire::ErrorCode::UnknownOperationException,
                 format!(
