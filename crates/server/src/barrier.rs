@@ -202,7 +202,6 @@ impl Barrier {
             Arc::clone(&self.clock),
             self.config.allowed_regions.clone(),
             Arc::clone(&audit),
-            Arc::new(crate::changes::Changes::default()),
         );
         let auth = Authenticator::new(
             Arc::clone(&directory),

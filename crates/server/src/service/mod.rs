@@ -120,7 +120,6 @@ impl Service {
         clock: Arc<dyn Clock>,
         allowed_regions: Option<Vec<String>>,
         audit: Arc<AuditTrail>,
-        changes: Arc<Changes>,
     ) -> Service {
         Service {
             store,
@@ -130,7 +129,7 @@ impl Service {
             clock,
             allowed_regions: allowed_regions.map(Arc::from),
             audit,
-            changes,
+            changes: Arc::new(Changes::default()),
         }
     }
 
