@@ -13,6 +13,7 @@ mod harden;
 mod operator_cmd;
 mod render_cmd;
 mod seal_args;
+mod secret_cmd;
 mod secret_ref;
 mod server_cmd;
 mod template;
@@ -49,6 +50,10 @@ enum Command {
     Exec(exec_cmd::ExecArgs),
     /// Write secrets into a file from a template.
     Render(render_cmd::RenderArgs),
+    /// Get, put, create, list, describe, delete, restore and tag secrets.
+    Secret(secret_cmd::SecretArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
 }
 
 fn main() {
@@ -79,6 +84,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Render(args) => {
             harden::harden_process();
             render_cmd::run(args)
+        }
+        Command::Secret(args) => {
+            harden::harden_process();
+            secret_cmd::run(args)
+        }
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            use std::io::Write;
+            // Into a buffer first: the generator panics on a write error
+            // (`tresor completions bash | head`).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "tresor", &mut script);
+            match std::io::stdout().write_all(&script) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+                _ => Ok(()),
+            }
         }
     }
 }
