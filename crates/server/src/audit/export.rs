@@ -6,9 +6,8 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::chain::{self, GENESIS};
 use super::trail::AuditTrail;
-use super::verify::{checkpoint_line, event_line};
+use super::verify::{ExportLine, ExportedEvent, Verifier, checkpoint_line, event_line};
 use crate::store::{self, ReadTxn, Store, StoreError};
 
 /// Events read per store job.
@@ -74,89 +73,58 @@ pub struct StoredReport {
     pub problem: Option<String>,
 }
 
-/// Walks the whole stored chain: sequence, links, hashes, MACs and
-/// checkpoint signatures.
+/// Walks the whole stored chain as `tresor audit verify` walks an export
+/// (sequence, links, hashes, anchor, checkpoint signatures — the same
+/// `Verifier`), and checks what only the server can: every event's MAC.
+/// A problem names the line it would have in a full export.
 pub async fn verify_stored(
     trail: &Arc<AuditTrail>,
     store: &Arc<dyn Store>,
 ) -> Result<StoredReport, StoreError> {
-    let mut report = StoredReport::default();
-    let mut prev = GENESIS.to_vec();
-    let public = trail.keys().public_key();
+    let mut verifier = Verifier::new(&trail.keys().public_key(), None);
+    let mut line_no = 1; // the export's header line
+    let mut after = 0;
     loop {
-        let after = report.last_seq;
-        let (events, checkpoints, anchor) = store::read(&**store, move |txn: &dyn ReadTxn| {
-            let events = txn.audit_events_after(after, PAGE)?;
-            let anchor = match events.first() {
-                Some(first) if after == 0 && first.seq > 1 => {
-                    txn.audit_checkpoint_at(first.seq - 1)?
-                }
-                _ => None,
-            };
-            let last = events.last().map_or(after, |e| e.seq);
-            let checkpoints: Vec<_> = txn
-                .audit_checkpoints_after(after, PAGE)?
-                .into_iter()
-                .filter(|c| events.first().is_some_and(|f| c.seq >= f.seq) && c.seq <= last)
-                .collect();
-            Ok::<_, StoreError>((events, checkpoints, anchor))
-        })
-        .await?;
-        if events.is_empty() {
-            return Ok(report);
-        }
-        if after == 0 && events[0].seq > 1 {
-            // Pruned: the chain continues from a signed anchor.
-            match anchor {
-                Some(a)
-                    if chain::checkpoint_signed(&public, a.seq, &a.hash, a.time, &a.signature) =>
-                {
-                    prev = a.hash;
-                    report.last_seq = a.seq;
-                    report.checkpoints += 1;
-                }
-                _ => {
-                    report.problem = Some(format!(
-                        "the trail starts at event {} without the signed checkpoint it continues from",
-                        events[0].seq
-                    ));
-                    return Ok(report);
-                }
-            }
-        }
-        let mut hashes = std::collections::HashMap::new();
-        for e in &events {
-            let problem = if e.seq != report.last_seq + 1 {
-                Some(format!("event {} follows event {}", e.seq, report.last_seq))
-            } else if e.prev_hash != prev {
-                Some(format!(
-                    "event {} does not follow the event before it",
+        let page = export_page(&**store, after, PAGE).await?;
+        for line in &page.lines {
+            line_no += 1;
+            let problem = match verifier.line(line_no, line) {
+                Err(problem) => Some(problem.to_string()),
+                Ok(Some(ExportLine::Event(e))) if !mac_matches(trail, &e) => Some(format!(
+                    "line {line_no}: event {} does not carry the server's MAC",
                     e.seq
-                ))
-            } else if chain::event_hash(e.seq, &e.prev_hash, e.record.as_bytes())[..] != e.hash[..]
-            {
-                Some(format!("event {} was edited", e.seq))
-            } else if !trail.keys().verify_chain_mac(&e.hash, &e.mac) {
-                Some(format!("event {} does not carry the server's MAC", e.seq))
-            } else {
-                None
+                )),
+                Ok(_) => None,
             };
-            if problem.is_some() {
-                report.problem = problem;
-                return Ok(report);
+            if let Some(problem) = problem {
+                return Ok(StoredReport {
+                    problem: Some(problem),
+                    ..StoredReport::default()
+                });
             }
-            prev = e.hash.clone();
-            hashes.insert(e.seq, e.hash.clone());
-            report.last_seq = e.seq;
-            report.events += 1;
         }
-        for c in &checkpoints {
-            let signed = chain::checkpoint_signed(&public, c.seq, &c.hash, c.time, &c.signature);
-            if !signed || hashes.get(&c.seq) != Some(&c.hash) {
-                report.problem = Some(format!("the checkpoint at event {} does not match", c.seq));
-                return Ok(report);
-            }
-            report.checkpoints += 1;
+        match page.next_after {
+            Some(next) => after = next,
+            None => break,
         }
+    }
+    Ok(match verifier.finish() {
+        Ok(report) => StoredReport {
+            events: report.events,
+            checkpoints: report.checkpoints,
+            last_seq: report.last_seq.unwrap_or(0),
+            problem: None,
+        },
+        Err(problem) => StoredReport {
+            problem: Some(problem.to_string()),
+            ..StoredReport::default()
+        },
+    })
+}
+
+fn mac_matches(trail: &AuditTrail, event: &ExportedEvent) -> bool {
+    match (hex::decode(&event.hash), hex::decode(&event.mac)) {
+        (Ok(hash), Ok(mac)) => trail.keys().verify_chain_mac(&hash, &mac),
+        _ => false,
     }
 }

@@ -64,7 +64,7 @@ pub async fn prune(
             },
             &[],
         );
-        trail_job.append(txn, &event)?;
+        trail_job.append(txn, event)?;
         Ok(Some(Pruned {
             through_seq: anchor.seq,
             events,

@@ -151,7 +151,7 @@ impl RequestScope {
         let event = self
             .draft
             .finish(&Outcome::Success { response }, &self.access.resources());
-        self.trail.append(txn, &event).map_err(|e| {
+        self.trail.append(txn, event).map_err(|e| {
             tracing::error!(error = %e, "appending an audit event failed");
             unavailable()
         })?;

@@ -127,8 +127,9 @@ impl AuditTrail {
 
     /// Appends `event` after the current head of the chain, inside a write
     /// job, with a checkpoint if one is due. Returns its sequence number.
-    /// `event` as `Draft::finish` made it.
-    pub fn append(&self, txn: &mut dyn WriteTxn, event: &AuditEventRow) -> StoreResult<i64> {
+    /// `event` as `Draft::finish` made it; it is moved, not copied (the
+    /// writer thread appends one per request).
+    pub fn append(&self, txn: &mut dyn WriteTxn, event: AuditEventRow) -> StoreResult<i64> {
         // After a pruning that removed every event, the chain continues
         // from the anchor checkpoint, never from the genesis again.
         let (prev_seq, prev_hash) = match txn.audit_head()? {
@@ -146,7 +147,7 @@ impl AuditTrail {
             prev_hash,
             hash: hash.to_vec(),
             mac,
-            ..event.clone()
+            ..event
         })?;
         let now = self.clock.now_ms();
         let last = txn.last_audit_checkpoint()?.map(|c| (c.seq, c.time));
@@ -207,7 +208,7 @@ impl AuditTrail {
             // A job that starts after its caller gave up writes nothing.
             let written = Instant::now() <= deadline
                 && trail
-                    .append(txn, &event)
+                    .append(txn, event)
                     .inspect_err(|e| tracing::error!(error = %e, "appending an audit event failed"))
                     .is_ok();
             JobOutcome {

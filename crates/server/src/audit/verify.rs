@@ -172,106 +172,147 @@ pub fn verify(
     public_key: &[u8],
     trusted: Option<&ExportedCheckpoint>,
 ) -> Result<Report, Problem> {
-    let mut report = Report {
-        events: 0,
-        first_seq: None,
-        last_seq: None,
-        checkpoints: 0,
-        last_checkpoint: None,
-        unsigned_tail: 0,
-    };
-    // The hash of the last event seen (or the anchor), and its seq.
-    let mut head: Option<(i64, Vec<u8>)> = None;
-    let mut trusted_seen = false;
+    let mut verifier = Verifier::new(public_key, trusted.cloned());
     for (index, line) in input.lines().enumerate() {
         let line_no = index + 1;
         let text = line.map_err(|_| Problem::Malformed { line: line_no })?;
+        verifier.line(line_no, &text)?;
+    }
+    verifier.finish()
+}
+
+/// Checks an export line by line (the server's online check feeds it the
+/// pages it exports, so both checks are one).
+pub struct Verifier {
+    public_key: Vec<u8>,
+    trusted: Option<ExportedCheckpoint>,
+    trusted_seen: bool,
+    report: Report,
+    /// The hash of the last event seen (or the anchor), and its seq.
+    head: Option<(i64, Vec<u8>)>,
+}
+
+impl Verifier {
+    pub fn new(public_key: &[u8], trusted: Option<ExportedCheckpoint>) -> Verifier {
+        Verifier {
+            public_key: public_key.to_vec(),
+            trusted,
+            trusted_seen: false,
+            report: Report {
+                events: 0,
+                first_seq: None,
+                last_seq: None,
+                checkpoints: 0,
+                last_checkpoint: None,
+                unsigned_tail: 0,
+            },
+            head: None,
+        }
+    }
+
+    /// Checks the next line of the export; returns it parsed.
+    pub fn line(&mut self, line_no: usize, text: &str) -> Result<Option<ExportLine>, Problem> {
         if text.trim().is_empty() {
-            continue;
+            return Ok(None);
         }
-        let parsed = ExportLine::parse(&text).ok_or(Problem::Malformed { line: line_no })?;
-        match parsed {
-            ExportLine::Header(_) if report.events == 0 && head.is_none() => {}
+        let parsed = ExportLine::parse(text).ok_or(Problem::Malformed { line: line_no })?;
+        match &parsed {
+            ExportLine::Header(_) if self.report.events == 0 && self.head.is_none() => {}
             ExportLine::Header(_) => return Err(Problem::Malformed { line: line_no }),
-            ExportLine::Event(event) => {
-                let prev = decode(&event.prev_hash, line_no)?;
-                let hash = decode(&event.hash, line_no)?;
-                let seq = event.seq;
-                match &head {
-                    None if seq == 1 => {
-                        if prev != GENESIS {
-                            return Err(Problem::BrokenLink { line: line_no, seq });
-                        }
-                    }
-                    None => return Err(Problem::NoAnchor { line: line_no, seq }),
-                    Some((head_seq, head_hash)) => {
-                        if seq > head_seq + 1 {
-                            return Err(Problem::Dropped {
-                                line: line_no,
-                                from: head_seq + 1,
-                                to: seq - 1,
-                            });
-                        }
-                        if seq <= *head_seq {
-                            return Err(Problem::OutOfOrder { line: line_no, seq });
-                        }
-                        if &prev != head_hash {
-                            return Err(Problem::BrokenLink { line: line_no, seq });
-                        }
-                    }
+            ExportLine::Event(event) => self.event(line_no, event)?,
+            ExportLine::Checkpoint(checkpoint) => self.checkpoint(line_no, checkpoint)?,
+        }
+        Ok(Some(parsed))
+    }
+
+    fn event(&mut self, line_no: usize, event: &ExportedEvent) -> Result<(), Problem> {
+        let prev = decode(&event.prev_hash, line_no)?;
+        let hash = decode(&event.hash, line_no)?;
+        let seq = event.seq;
+        match &self.head {
+            None if seq == 1 => {
+                if prev != GENESIS {
+                    return Err(Problem::BrokenLink { line: line_no, seq });
                 }
-                if chain::event_hash(seq, &prev, event.event.get().as_bytes()) != hash[..] {
-                    return Err(Problem::Edited { line: line_no, seq });
-                }
-                head = Some((seq, hash));
-                report.events += 1;
-                report.first_seq.get_or_insert(seq);
-                report.last_seq = Some(seq);
-                report.unsigned_tail += 1;
             }
-            ExportLine::Checkpoint(checkpoint) => {
-                let hash = decode(&checkpoint.hash, line_no)?;
-                let signature = decode(&checkpoint.signature, line_no)?;
-                let seq = checkpoint.seq;
-                if !chain::checkpoint_signed(public_key, seq, &hash, checkpoint.time, &signature) {
-                    return Err(Problem::BadSignature { line: line_no, seq });
+            None => return Err(Problem::NoAnchor { line: line_no, seq }),
+            Some((head_seq, head_hash)) => {
+                if seq > head_seq + 1 {
+                    return Err(Problem::Dropped {
+                        line: line_no,
+                        from: head_seq + 1,
+                        to: seq - 1,
+                    });
                 }
-                match &head {
-                    // The anchor of a pruned log.
-                    None => head = Some((seq, hash.clone())),
-                    Some((head_seq, head_hash)) => {
-                        if *head_seq != seq || *head_hash != hash {
-                            return Err(Problem::CheckpointMismatch { line: line_no, seq });
-                        }
-                    }
+                if seq <= *head_seq {
+                    return Err(Problem::OutOfOrder { line: line_no, seq });
                 }
-                if let Some(t) = trusted
-                    && t.seq == seq
-                {
-                    if t.hash != checkpoint.hash {
-                        return Err(Problem::TrustedMismatch { seq });
-                    }
-                    trusted_seen = true;
+                if &prev != head_hash {
+                    return Err(Problem::BrokenLink { line: line_no, seq });
                 }
-                report.checkpoints += 1;
-                report.last_checkpoint = Some(seq);
-                report.unsigned_tail = 0;
             }
         }
-    }
-    if let Some(t) = trusted
-        && !trusted_seen
-    {
-        let last = report.last_seq.unwrap_or(0);
-        if last < t.seq {
-            return Err(Problem::Truncated {
-                last,
-                expected: t.seq,
-            });
+        if chain::event_hash(seq, &prev, event.event.get().as_bytes()) != hash[..] {
+            return Err(Problem::Edited { line: line_no, seq });
         }
-        return Err(Problem::TrustedMismatch { seq: t.seq });
+        self.head = Some((seq, hash));
+        self.report.events += 1;
+        self.report.first_seq.get_or_insert(seq);
+        self.report.last_seq = Some(seq);
+        self.report.unsigned_tail += 1;
+        Ok(())
     }
-    Ok(report)
+
+    fn checkpoint(
+        &mut self,
+        line_no: usize,
+        checkpoint: &ExportedCheckpoint,
+    ) -> Result<(), Problem> {
+        let hash = decode(&checkpoint.hash, line_no)?;
+        let signature = decode(&checkpoint.signature, line_no)?;
+        let seq = checkpoint.seq;
+        if !chain::checkpoint_signed(&self.public_key, seq, &hash, checkpoint.time, &signature) {
+            return Err(Problem::BadSignature { line: line_no, seq });
+        }
+        match &self.head {
+            // The anchor of a pruned log.
+            None => self.head = Some((seq, hash)),
+            Some((head_seq, head_hash)) => {
+                if *head_seq != seq || *head_hash != hash {
+                    return Err(Problem::CheckpointMismatch { line: line_no, seq });
+                }
+            }
+        }
+        if let Some(t) = &self.trusted
+            && t.seq == seq
+        {
+            if t.hash != checkpoint.hash {
+                return Err(Problem::TrustedMismatch { seq });
+            }
+            self.trusted_seen = true;
+        }
+        self.report.checkpoints += 1;
+        self.report.last_checkpoint = Some(seq);
+        self.report.unsigned_tail = 0;
+        Ok(())
+    }
+
+    /// The verdict once every line was checked.
+    pub fn finish(self) -> Result<Report, Problem> {
+        if let Some(t) = &self.trusted
+            && !self.trusted_seen
+        {
+            let last = self.report.last_seq.unwrap_or(0);
+            if last < t.seq {
+                return Err(Problem::Truncated {
+                    last,
+                    expected: t.seq,
+                });
+            }
+            return Err(Problem::TrustedMismatch { seq: t.seq });
+        }
+        Ok(self.report)
+    }
 }
 
 fn decode(hex_text: &str, line: usize) -> Result<Vec<u8>, Problem> {

@@ -70,7 +70,7 @@ pub async fn handle(
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     let protocol = Protocol::of(&parts.headers);
-    let unread = |e: AwsError| unreadable(&state, &parts, peer, &request_id, protocol, e);
+    let unread = |e: AwsError| unreadable(&state, &parts, peer, &request_id, e);
     let outcome =
         match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await {
             Err(_) => {
@@ -149,26 +149,36 @@ pub async fn handle(
     response
 }
 
+/// What the audit draft of a request is made from.
+fn facts<'a>(
+    state: &'a AppState,
+    parts: &'a http::request::Parts,
+    body: &'a [u8],
+    peer: SocketAddr,
+    request_id: &'a str,
+) -> RequestFacts<'a> {
+    RequestFacts {
+        parts,
+        body,
+        peer,
+        request_id,
+        account_id: state.barrier.account_id(),
+        secure: state.secure,
+        query: Protocol::of(&parts.headers) == Protocol::AwsQuery,
+    }
+}
+
 /// A request whose body could not be read: recorded, then refused.
 async fn unreadable(
     state: &AppState,
     parts: &http::request::Parts,
     peer: SocketAddr,
     request_id: &str,
-    protocol: Protocol,
     e: AwsError,
 ) -> Handled {
     if let Some(active) = state.barrier.active() {
-        let facts = RequestFacts {
-            parts,
-            body: &[],
-            peer,
-            request_id,
-            account_id: state.barrier.account_id(),
-            secure: state.secure,
-            query: protocol == Protocol::AwsQuery,
-        };
-        let draft = facts.draft(&active.audit, None, None, None);
+        let draft =
+            facts(state, parts, &[], peer, request_id).draft(&active.audit, None, None, None);
         record_failure(&active.audit, &draft, &e).await;
     }
     Handled::failed(e)
@@ -205,15 +215,13 @@ struct ApiRequest<'a> {
 
 impl ApiRequest<'_> {
     fn facts(&self) -> RequestFacts<'_> {
-        RequestFacts {
-            parts: self.parts,
-            body: self.body,
-            peer: self.peer,
-            request_id: self.request_id,
-            account_id: self.state.barrier.account_id(),
-            secure: self.state.secure,
-            query: Protocol::of(&self.parts.headers) == Protocol::AwsQuery,
-        }
+        facts(
+            self.state,
+            self.parts,
+            self.body,
+            self.peer,
+            self.request_id,
+        )
     }
 
     /// awsJson: the operation is named by `X-Amz-Target`.

@@ -156,7 +156,7 @@ impl Service {
             },
             &[resource.to_string()],
         );
-        self.audit.append(txn, &event).map_err(|e| {
+        self.audit.append(txn, event).map_err(|e| {
             tracing::error!(error = %e, "appending a service event failed");
             audit::unavailable()
         })?;
