@@ -67,5 +67,12 @@ def test_only_readable_secrets_can_be_followed(endpoint, ids):
     assert "secretsmanager:GetSecretValue" in denied.message
     missing = wait(endpoint, {"SecretIds": [h.unique_name("feed/none")]})
     assert missing.code == "ResourceNotFoundException", missing
-    for bad in [{"SecretIds": []}, {"SecretIds": [mine], "WaitSeconds": 61}, {"Nope": 1}]:
+    # A cursor alone names no secret: any signed caller may take one.
+    position = wait(user.endpoint, {"SecretIds": []})
+    assert position.status == 200 and position.json["Changed"] == [], position
+    assert "." in position.json["Cursor"]
+    too_many = [h.unique_name("feed/many")] * 1001
+    for bad in [{"SecretIds": [], "Cursor": position.json["Cursor"]},
+                {"SecretIds": too_many}, {"SecretIds": [mine], "WaitSeconds": 61},
+                {"Nope": 1}]:
         assert wait(endpoint, bad).code == "ValidationException", bad

@@ -36,6 +36,13 @@ pub struct RemoteArgs {
 }
 
 impl RemoteArgs {
+    /// Uses `region` unless `--region` was given.
+    pub fn default_region(&mut self, region: Option<String>) {
+        if self.region.is_none() {
+            self.region = region;
+        }
+    }
+
     pub fn endpoint(&self) -> anyhow::Result<Endpoint> {
         let flags = ConnectionFlags {
             profile: self.profile.clone(),
@@ -136,11 +143,9 @@ impl Endpoint {
         body: serde_json::Value,
     ) -> anyhow::Result<serde_json::Value> {
         let (status, body) = self
-            .signed(
+            .json_call_raw(
                 service,
-                &self.config.region.clone(),
-                "application/x-amz-json-1.1",
-                Some(target),
+                target,
                 serde_json::to_vec(&body).expect("JSON serialises"),
             )
             .await?;
@@ -150,6 +155,26 @@ impl Endpoint {
             bail!("{}", describe_error(status, &value));
         }
         Ok(value)
+    }
+
+    /// A signed awsJson call whose answer is the caller's to read: the
+    /// HTTP status and body, whatever they are. Errors are the transport's
+    /// (and missing credentials).
+    pub async fn json_call_raw(
+        &self,
+        service: &str,
+        target: &str,
+        body: Vec<u8>,
+    ) -> anyhow::Result<(u16, Bytes)> {
+        let region = self.config.region.clone();
+        self.signed(
+            service,
+            &region,
+            "application/x-amz-json-1.1",
+            Some(target),
+            body,
+        )
+        .await
     }
 
     /// A signed awsQuery call (IAM, STS): `Action` with `params`; the XML

@@ -4,6 +4,7 @@
 //! `Config`, then hand over to the library. Only `main` uses `anyhow`.
 
 mod admin_cmd;
+mod agent;
 mod audit_cmd;
 mod aws_config;
 mod client;
@@ -48,6 +49,8 @@ enum Command {
     Audit(audit_cmd::AuditCommand),
     /// Run a program with secrets in its environment.
     Exec(exec_cmd::ExecArgs),
+    /// Serve a local cache of secrets with the AWS Secrets Manager Agent's HTTP API.
+    Agent(agent::AgentArgs),
     /// Write secrets into a file from a template.
     Render(render_cmd::RenderArgs),
     /// Get, put, create, list, describe, delete, restore and tag secrets.
@@ -81,6 +84,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         // Not hardened: the program it runs keeps the ordinary limits.
         Command::Exec(args) => exec_cmd::run(args),
+        Command::Agent(args) => {
+            harden::harden_process();
+            agent::run(args)
+        }
         Command::Render(args) => {
             harden::harden_process();
             render_cmd::run(args)

@@ -325,7 +325,7 @@ async fn serve(config: Config, listen: SocketAddr) -> anyhow::Result<()> {
 }
 
 /// Resolves on SIGTERM or SIGINT.
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate()).expect("a SIGTERM handler can be installed");
     let mut int = signal(SignalKind::interrupt()).expect("a SIGINT handler can be installed");
