@@ -7,6 +7,7 @@ mod admin_cmd;
 mod agent;
 mod audit_cmd;
 mod aws_config;
+mod bulk;
 mod client;
 mod exec_cmd;
 mod fetch;
@@ -55,6 +56,10 @@ enum Command {
     Render(render_cmd::RenderArgs),
     /// Get, put, create, list, describe, delete, restore and tag secrets.
     Secret(secret_cmd::SecretArgs),
+    /// Copy secrets into a file (.env or JSON), encrypted with age.
+    Export(bulk::export::ExportArgs),
+    /// Create secrets from a file (.env, JSON, or an export); resumable.
+    Import(bulk::import::ImportArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
 }
@@ -95,6 +100,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Secret(args) => {
             harden::harden_process();
             secret_cmd::run(args)
+        }
+        Command::Export(args) => {
+            harden::harden_process();
+            bulk::export::run(args)
+        }
+        Command::Import(args) => {
+            harden::harden_process();
+            bulk::import::run(args)
         }
         Command::Completions { shell } => {
             use clap::CommandFactory;

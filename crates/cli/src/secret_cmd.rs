@@ -109,6 +109,35 @@ async fn call(endpoint: &Endpoint, op: &str, body: Value) -> anyhow::Result<Valu
         .await
 }
 
+/// Every secret ListSecrets returns (names starting with `prefix`), all
+/// pages.
+pub async fn list_secrets(
+    endpoint: &Endpoint,
+    prefix: Option<&str>,
+    include_deleted: bool,
+) -> anyhow::Result<Vec<Value>> {
+    let mut secrets = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut body = json!({
+            "MaxResults": 100,
+            "IncludePlannedDeletion": include_deleted,
+        });
+        if let Some(prefix) = prefix {
+            body["Filters"] = json!([{ "Key": "name", "Values": [prefix] }]);
+        }
+        if let Some(t) = &token {
+            body["NextToken"] = json!(t);
+        }
+        let page = call(endpoint, "ListSecrets", body).await?;
+        secrets.extend(page["SecretList"].as_array().cloned().unwrap_or_default());
+        match page["NextToken"].as_str() {
+            Some(t) => token = Some(t.to_string()),
+            None => return Ok(secrets),
+        }
+    }
+}
+
 async fn execute(
     endpoint: &Endpoint,
     command: SecretCommand,
@@ -178,26 +207,7 @@ async fn execute(
             prefix,
             include_deleted,
         } => {
-            let mut secrets = Vec::new();
-            let mut token: Option<String> = None;
-            loop {
-                let mut body = json!({
-                    "MaxResults": 100,
-                    "IncludePlannedDeletion": include_deleted,
-                });
-                if let Some(prefix) = &prefix {
-                    body["Filters"] = json!([{ "Key": "name", "Values": [prefix] }]);
-                }
-                if let Some(t) = &token {
-                    body["NextToken"] = json!(t);
-                }
-                let page = call(endpoint, "ListSecrets", body).await?;
-                secrets.extend(page["SecretList"].as_array().cloned().unwrap_or_default());
-                match page["NextToken"].as_str() {
-                    Some(t) => token = Some(t.to_string()),
-                    None => break,
-                }
-            }
+            let secrets = list_secrets(endpoint, prefix.as_deref(), include_deleted).await?;
             if output == Output::Table {
                 let rows = secrets
                     .iter()
