@@ -340,6 +340,19 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_config_file_is_valid() {
+        let page = include_str!("../../../../docs/delivery.md");
+        let start = page
+            .find("```toml\n# The AWS Secrets Manager Agent's keys")
+            .expect("docs/delivery.md shows the agent's config file");
+        let block = &page[start + "```toml\n".len()..];
+        let block = &block[..block.find("```").expect("the block ends")];
+        let config = parse(block).unwrap();
+        assert_eq!(config.port, 2773);
+        assert!(config.cache_file.is_some() && config.metrics);
+    }
+
+    #[test]
     fn the_token_comes_from_the_first_variable_set_or_its_file() {
         let vars = vec!["AWS_TOKEN".to_string(), "AWS_SESSION_TOKEN".to_string()];
         let token = load_token(&vars, |n| (n == "AWS_SESSION_TOKEN").then(|| "t2".into())).unwrap();
