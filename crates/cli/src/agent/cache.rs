@@ -90,6 +90,8 @@ pub struct Cache {
     ttl: Duration,
     capacity: usize,
     clock: AtomicU64,
+    /// Bumped by every insert and drop (the disk copy follows it).
+    generation: AtomicU64,
 }
 
 impl Cache {
@@ -99,6 +101,7 @@ impl Cache {
             ttl,
             capacity: capacity.max(1),
             clock: AtomicU64::new(1),
+            generation: AtomicU64::new(0),
         }
     }
 
@@ -137,6 +140,7 @@ impl Cache {
             }
         }
         entries.insert(key, entry);
+        self.generation.fetch_add(1, Ordering::Relaxed);
         new_arn
     }
 
@@ -145,6 +149,7 @@ impl Cache {
         let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
         let before = entries.len();
         entries.retain(|_, e| !arns.contains(&e.arn));
+        self.generation.fetch_add(1, Ordering::Relaxed);
         before - entries.len()
     }
 
@@ -153,6 +158,7 @@ impl Cache {
         let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
         let before = entries.len();
         entries.clear();
+        self.generation.fetch_add(1, Ordering::Relaxed);
         before
     }
 
@@ -163,6 +169,17 @@ impl Cache {
         arns.sort();
         arns.dedup();
         arns
+    }
+
+    /// Marks a change the disk copy must follow that is not in the map
+    /// (a saved answer forgotten).
+    pub fn touch(&self) {
+        self.generation.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Changes whenever the cached answers do.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Relaxed)
     }
 
     pub fn len(&self) -> usize {

@@ -16,7 +16,6 @@ mod upstream;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -170,12 +169,16 @@ fn load_fallback(disk: &DiskCache) -> HashMap<cache::Key, Arc<cache::Entry>> {
     }
 }
 
-/// Writes the disk cache at most once a second, when something changed.
+/// Writes the disk cache at most once a second, when the cache changed
+/// (a new answer, or answers dropped after a change).
 async fn keep_saving(agent: Arc<Agent>, disk: Arc<DiskCache>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut saved = agent.cache.generation();
     loop {
         tick.tick().await;
-        if agent.dirty.swap(false, Ordering::Relaxed) {
+        let now = agent.cache.generation();
+        if now != saved {
+            saved = now;
             save(&agent, &disk).await;
         }
     }

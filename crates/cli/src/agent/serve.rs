@@ -6,7 +6,7 @@
 //! good value, marked `X-Tresor-Stale: true` with its `Age`.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -40,8 +40,6 @@ pub struct Agent {
     pub fallback: RwLock<HashMap<Key, Arc<Entry>>>,
     pub follower: Arc<Follower>,
     pub metrics: Arc<Metrics>,
-    /// The cache changed since it was last saved to disk.
-    pub dirty: AtomicBool,
     connections: AtomicUsize,
 }
 
@@ -65,7 +63,6 @@ impl Agent {
             fallback: RwLock::new(fallback),
             follower: Arc::new(Follower::default()),
             metrics: Arc::new(Metrics::default()),
-            dirty: AtomicBool::new(false),
             connections: AtomicUsize::new(0),
         }
     }
@@ -235,11 +232,7 @@ impl Agent {
                 let entry = Arc::new(entry);
                 let new_secret = self.cache.insert(query.key.clone(), Arc::clone(&entry));
                 self.follower.joined(since, new_secret);
-                self.fallback
-                    .write()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .remove(&query.key);
-                self.dirty.store(true, Ordering::Relaxed);
+                self.forget_saved(&query.key);
                 Ok(Served::Fresh(entry))
             }
             Err(failure) if failure.transient && self.config.ignore_transient_errors => {
@@ -251,7 +244,25 @@ impl Agent {
                     None => Err(failure),
                 }
             }
-            Err(failure) => Err(failure),
+            Err(failure) => {
+                // The server says no (gone, denied): a saved answer must
+                // not come back when it is away.
+                if failure.kind == upstream::FailureKind::Service && !failure.transient {
+                    self.forget_saved(&query.key);
+                }
+                Err(failure)
+            }
+        }
+    }
+
+    fn forget_saved(&self, key: &Key) {
+        let removed = self
+            .fallback
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(key);
+        if removed.is_some() {
+            self.cache.touch();
         }
     }
 
