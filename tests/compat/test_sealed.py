@@ -329,10 +329,16 @@ def test_a_share_can_come_on_stdin(node):
 
 
 def _corrupt(share: str) -> str:
-    """The same share with one character changed inside its body."""
+    """The same share with one character of its body changed to another
+    value (not just another case: hex is read case-insensitively, so `a`
+    → `A` would be the same share)."""
     i = len(share) // 2
     c = share[i]
-    repl = "B" if c == "A" else "A" if c.isalpha() else ("1" if c == "0" else "0")
+    if c in "0123456789abcdefABCDEF":
+        repl = format((int(c, 16) + 1) % 16, "x")
+    else:
+        repl = "B" if c == "A" else "A"
+    assert repl.lower() != c.lower()
     return share[:i] + repl + share[i + 1:]
 
 
