@@ -154,6 +154,22 @@ impl SecretFilters {
         self.filters.is_empty()
     }
 
+    /// Name prefixes that every matching secret's name starts with one of
+    /// (a `name` filter without negations; filters AND, so one suffices):
+    /// the store can find the candidates by range instead of reading every
+    /// secret. `None` when no filter narrows by name.
+    pub fn name_prefixes(&self) -> Option<Vec<&str>> {
+        self.filters.iter().find_map(|f| {
+            f.values
+                .iter()
+                .map(|v| match (&v.matcher, v.negated) {
+                    (Matcher::Name(prefix), false) => Some(prefix.as_str()),
+                    _ => None,
+                })
+                .collect()
+        })
+    }
+
     /// Whether `s` passes every filter (AND), each by any of its values (OR).
     pub fn matches(&self, s: &FilterSubject) -> bool {
         self.filters
@@ -221,6 +237,28 @@ mod tests {
 
     fn compile(filters: &[Filter]) -> SecretFilters {
         SecretFilters::compile(filters).unwrap()
+    }
+
+    #[test]
+    fn a_plain_name_filter_narrows_by_prefix() {
+        let filter = |key: &str, values: &[&str]| Filter {
+            key: Some(key.into()),
+            values: Some(values.iter().map(|v| v.to_string()).collect()),
+        };
+        let both = compile(&[
+            filter("tag-key", &["team"]),
+            filter("name", &["prod/", "dev/"]),
+        ]);
+        assert_eq!(both.name_prefixes(), Some(vec!["prod/", "dev/"]));
+        assert_eq!(
+            compile(&[filter("name", &["prod/", "!prod/x"])]).name_prefixes(),
+            None
+        );
+        assert_eq!(
+            compile(&[filter("description", &["prod"])]).name_prefixes(),
+            None
+        );
+        assert_eq!(compile(&[]).name_prefixes(), None);
     }
 
     fn named(name: &str) -> FilterSubject<'_> {

@@ -24,12 +24,48 @@ pub fn matching(
     filters: &SecretFilters,
     include_planned_deletion: bool,
 ) -> Result<Vec<SecretRow>, AwsError> {
-    Ok(txn
-        .secrets_in_region(&ctx.region)?
+    let candidates = match filters.name_prefixes() {
+        Some(prefixes) => {
+            let mut rows = Vec::new();
+            for prefix in dedup_prefixes(prefixes) {
+                rows.extend(txn.secrets_with_name_prefix(&ctx.region, prefix)?);
+            }
+            // Back to the store's order (the ranges were read one by one).
+            rows.sort_by_key(|r| (r.created, r.id));
+            rows
+        }
+        None => txn.secrets_in_region(&ctx.region)?,
+    };
+    Ok(candidates
         .into_iter()
         .filter(|row| include_planned_deletion || !row.is_scheduled_for_deletion())
         .filter(|row| filters.matches(&subject(row)))
         .collect())
+}
+
+/// The prefixes whose ranges cover the others' (`a/` covers `a/b`), so
+/// that no secret is read twice.
+fn dedup_prefixes(mut prefixes: Vec<&str>) -> Vec<&str> {
+    prefixes.sort_unstable();
+    let mut kept: Vec<&str> = Vec::with_capacity(prefixes.len());
+    for prefix in prefixes {
+        if !kept.last().is_some_and(|k| prefix.starts_with(k)) {
+            kept.push(prefix);
+        }
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn covered_prefixes_are_read_once() {
+        assert_eq!(
+            super::dedup_prefixes(vec!["a/b", "b", "a/", "a/c", "b"]),
+            vec!["a/", "b"]
+        );
+        assert_eq!(super::dedup_prefixes(vec!["", "x"]), vec![""]);
+    }
 }
 
 fn subject(row: &SecretRow) -> FilterSubject<'_> {

@@ -244,6 +244,30 @@ async fn concurrent_writes_all_commit(store: Arc<dyn Store>) {
         .collect();
     assert_eq!(names.len(), 50 - 8);
     assert!(!names.contains(&"conformance/c7".to_string()));
+    let by_prefix = |prefix: &'static str| {
+        let store = Arc::clone(&store);
+        async move {
+            read(&*store, move |txn| {
+                txn.secrets_with_name_prefix("ap-south-1", prefix)
+            })
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.name)
+            .collect::<Vec<_>>()
+        }
+    };
+    // c1, c10–c19 (c14 failed): the range holds exactly the prefix's names,
+    // in the store's order.
+    let c1: Vec<String> = names
+        .iter()
+        .filter(|n| n.starts_with("conformance/c1"))
+        .cloned()
+        .collect();
+    assert_eq!(c1.len(), 10);
+    assert_eq!(by_prefix("conformance/c1").await, c1);
+    assert_eq!(by_prefix("").await, names);
+    assert!(by_prefix("conformance/d").await.is_empty());
 }
 
 async fn deleting_a_secret_removes_its_versions(store: &dyn Store) {

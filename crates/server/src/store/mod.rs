@@ -38,6 +38,10 @@ pub trait ReadTxn {
     /// Every secret in `region`, including those scheduled for deletion,
     /// oldest first.
     fn secrets_in_region(&self, region: &str) -> StoreResult<Vec<SecretRow>>;
+    /// The secrets in `region` whose names start with `prefix` (those
+    /// scheduled for deletion included), oldest first — found by range,
+    /// not by reading every secret.
+    fn secrets_with_name_prefix(&self, region: &str, prefix: &str) -> StoreResult<Vec<SecretRow>>;
     /// A secret's versions with their staging labels, oldest first.
     fn versions(&self, secret: SecretKey) -> StoreResult<Vec<VersionRow>>;
     fn sealed_value(&self, secret: SecretKey, version_id: &str)

@@ -147,6 +147,16 @@ impl ReadTxn for SqliteTxn<'_> {
         self.secrets_where("region = ?1 ORDER BY created_ms, id", &[&region])
     }
 
+    fn secrets_with_name_prefix(&self, region: &str, prefix: &str) -> StoreResult<Vec<SecretRow>> {
+        // A range on the (region, name) index. Names are ASCII, so every
+        // name starting with `prefix` sorts below `prefix` + U+10FFFF.
+        let end = format!("{prefix}\u{10FFFF}");
+        self.secrets_where(
+            "region = ?1 AND name >= ?2 AND name < ?3 ORDER BY created_ms, id",
+            &[&region, &prefix, &end],
+        )
+    }
+
     fn versions(&self, secret: SecretKey) -> StoreResult<Vec<VersionRow>> {
         let mut stmt = self
             .conn
