@@ -56,18 +56,6 @@ fn dedup_prefixes(mut prefixes: Vec<&str>) -> Vec<&str> {
     kept
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn covered_prefixes_are_read_once() {
-        assert_eq!(
-            super::dedup_prefixes(vec!["a/b", "b", "a/", "a/c", "b"]),
-            vec!["a/", "b"]
-        );
-        assert_eq!(super::dedup_prefixes(vec!["", "x"]), vec![""]);
-    }
-}
-
 fn subject(row: &SecretRow) -> FilterSubject<'_> {
     FilterSubject {
         name: &row.name,
@@ -125,4 +113,16 @@ pub async fn list_secrets(
         })
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn covered_prefixes_are_read_once() {
+        assert_eq!(
+            super::dedup_prefixes(vec!["a/b", "b", "a/", "a/c", "b"]),
+            vec!["a/", "b"]
+        );
+        assert_eq!(super::dedup_prefixes(vec!["", "x"]), vec![""]);
+    }
 }
