@@ -22,6 +22,7 @@ pub async fn run_all(open: Open<'_>) {
     a_panicking_job_changes_nothing(&*store).await;
     concurrent_writes_all_commit(Arc::clone(&store)).await;
     deleting_a_secret_removes_its_versions(&*store).await;
+    reads_see_every_acknowledged_change(&*store).await;
     super::conformance_iam::run_all(&*store).await;
     super::conformance_audit::run_all(&*store).await;
     drop(store);
@@ -268,6 +269,55 @@ async fn concurrent_writes_all_commit(store: Arc<dyn Store>) {
     assert_eq!(by_prefix("conformance/c1").await, c1);
     assert_eq!(by_prefix("").await, names);
     assert!(by_prefix("conformance/d").await.is_empty());
+}
+
+/// However a backend speeds up reads (the SQLite one keeps recently read
+/// secrets in memory), a read after a write's acknowledgement sees it.
+async fn reads_see_every_acknowledged_change(store: &dyn Store) {
+    let id = insert_with_versions(
+        store,
+        sample_secret("sa-east-1", "conformance/fresh"),
+        &["a"],
+    )
+    .await;
+    let snapshot = || async {
+        read(store, move |txn| {
+            let row = txn.secret_by_name("sa-east-1", "conformance/fresh")?;
+            let by_id = txn.secret_by_id(id)?;
+            let versions = txn.versions(id)?;
+            let value = txn.sealed_value(id, "b")?;
+            StoreResult::Ok((row, by_id, versions, value))
+        })
+        .await
+        .unwrap()
+    };
+    for _ in 0..2 {
+        let (row, by_id, versions, value) = snapshot().await;
+        assert_eq!(row.unwrap().description.as_deref(), Some("a description"));
+        assert_eq!(by_id.unwrap().description.as_deref(), Some("a description"));
+        assert_eq!(versions.len(), 1);
+        assert!(value.is_none());
+    }
+    write(store, move |txn| {
+        let mut row = txn.secret_by_id(id)?.expect("exists");
+        row.description = Some("changed".into());
+        txn.update_secret(&row)?;
+        txn.insert_version(id, &version("b", 2000), Some(&sealed(9)))?;
+        txn.set_stages(id, &[("AWSCURRENT".into(), "b".into())])
+    })
+    .await
+    .unwrap();
+    let (row, by_id, versions, value) = snapshot().await;
+    assert_eq!(row.unwrap().description.as_deref(), Some("changed"));
+    assert_eq!(by_id.unwrap().description.as_deref(), Some("changed"));
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[1].stages, vec!["AWSCURRENT".to_string()]);
+    assert_eq!(value, Some(sealed(9)));
+    write(store, move |txn| txn.delete_secret(id))
+        .await
+        .unwrap();
+    let (row, by_id, versions, _) = snapshot().await;
+    assert!(row.is_none() && by_id.is_none() && versions.is_empty());
 }
 
 async fn deleting_a_secret_removes_its_versions(store: &dyn Store) {

@@ -15,41 +15,80 @@ fn db(dir: &std::path::Path) -> rusqlite::Connection {
 
 #[tokio::test]
 async fn every_byte_of_a_stored_value_is_authenticated() {
+    // One secret per (column, byte): each is tampered with on disk while
+    // the server is down, then read by a fresh one (a running server may
+    // hold a value it already read in its row cache).
     let dir = tempfile::tempdir().unwrap();
+    let (wrapped_len, ciphertext_len) = {
+        let h = Harness::open(dir.path()).await;
+        h.create("tamper/probe", "the original value").await;
+        db(dir.path())
+            .query_row(
+                "SELECT length(wrapped_key), length(ciphertext) FROM versions",
+                [],
+                |r| Ok((r.get::<_, i64>(0)? as usize, r.get::<_, i64>(1)? as usize)),
+            )
+            .unwrap()
+    };
+    let cases: Vec<(&str, usize)> = (0..wrapped_len)
+        .map(|i| ("wrapped_key", i))
+        .chain((0..ciphertext_len).map(|i| ("ciphertext", i)))
+        .collect();
     {
         let h = Harness::open(dir.path()).await;
-        h.create("tamper/value", "the original value").await;
-    }
-    let (wrapped, ciphertext): (Vec<u8>, Vec<u8>) = db(dir.path())
-        .query_row("SELECT wrapped_key, ciphertext FROM versions", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .unwrap();
-    let h = Harness::open(dir.path()).await;
-    for (column, original) in [("wrapped_key", &wrapped), ("ciphertext", &ciphertext)] {
-        for i in 0..original.len() {
-            let mut flipped = original.clone();
-            flipped[i] ^= 0x20;
-            db(dir.path())
-                .execute(&format!("UPDATE versions SET {column} = ?1"), [&flipped])
-                .unwrap();
-            let err = h
-                .call(
-                    Operation::GetSecretValue,
-                    json!({"SecretId": "tamper/value"}),
-                )
-                .await
-                .expect_err("a tampered value must not decrypt");
-            assert_eq!(err.code, ErrorCode::DecryptionFailure, "{column}[{i}]");
+        for (column, i) in &cases {
+            h.create(&format!("tamper/{column}/{i}"), "the original value")
+                .await;
         }
-        db(dir.path())
-            .execute(&format!("UPDATE versions SET {column} = ?1"), [original])
+    }
+    let conn = db(dir.path());
+    for (column, i) in &cases {
+        let name = format!("tamper/{column}/{i}");
+        let original: Vec<u8> = conn
+            .query_row(
+                &format!(
+                    "SELECT v.{column} FROM versions v JOIN secrets s ON s.id = v.secret_id
+                     WHERE s.name = ?1"
+                ),
+                [&name],
+                |r| r.get(0),
+            )
             .unwrap();
+        assert_eq!(
+            original.len(),
+            if *column == "wrapped_key" {
+                wrapped_len
+            } else {
+                ciphertext_len
+            }
+        );
+        let mut flipped = original;
+        flipped[*i] ^= 0x20;
+        conn.execute(
+            &format!(
+                "UPDATE versions SET {column} = ?1
+                 WHERE secret_id = (SELECT id FROM secrets WHERE name = ?2)"
+            ),
+            rusqlite::params![flipped, name],
+        )
+        .unwrap();
+    }
+    drop(conn);
+    let h = Harness::open(dir.path()).await;
+    for (column, i) in &cases {
+        let err = h
+            .call(
+                Operation::GetSecretValue,
+                json!({"SecretId": format!("tamper/{column}/{i}")}),
+            )
+            .await
+            .expect_err("a tampered value must not decrypt");
+        assert_eq!(err.code, ErrorCode::DecryptionFailure, "{column}[{i}]");
     }
     let ok = h
         .ok(
             Operation::GetSecretValue,
-            json!({"SecretId": "tamper/value"}),
+            json!({"SecretId": "tamper/probe"}),
         )
         .await;
     assert_eq!(ok["SecretString"], "the original value");

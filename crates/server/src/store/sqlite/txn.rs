@@ -7,11 +7,35 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::codec::{err, from_json, from_json_str, opt_json, to_json};
+use super::row_cache::CacheView;
 use super::{audit_sql, iam_sql, kms_sql};
 use crate::store::*;
 
 pub struct SqliteTxn<'c> {
     pub conn: &'c Connection,
+    /// Read jobs: the row cache as the job sees it (write jobs read SQLite).
+    pub cache: Option<CacheView<'c>>,
+    /// Write jobs: the secrets this job changed, dropped from the row
+    /// cache once the batch commits.
+    pub touched: Vec<SecretKey>,
+}
+
+impl<'c> SqliteTxn<'c> {
+    pub fn reading(conn: &'c Connection, cache: CacheView<'c>) -> SqliteTxn<'c> {
+        SqliteTxn {
+            conn,
+            cache: Some(cache),
+            touched: Vec::new(),
+        }
+    }
+
+    pub fn writing(conn: &'c Connection) -> SqliteTxn<'c> {
+        SqliteTxn {
+            conn,
+            cache: None,
+            touched: Vec::new(),
+        }
+    }
 }
 
 const SECRET_COLUMNS: &str = "id, region, name, arn, description, kms_key_id, secret_type, tags, \
@@ -107,57 +131,7 @@ impl SqliteTxn<'_> {
             .map_err(err)
     }
 
-    fn secrets_where(
-        &self,
-        clause: &str,
-        args: &[&dyn rusqlite::ToSql],
-    ) -> StoreResult<Vec<SecretRow>> {
-        let sql = format!("SELECT {SECRET_COLUMNS} FROM secrets WHERE {clause}");
-        let mut stmt = self.conn.prepare_cached(&sql).map_err(err)?;
-        let raws = stmt
-            .query_map(args, raw_secret)
-            .map_err(err)?
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(err)?;
-        raws.into_iter().map(decode_secret).collect()
-    }
-}
-
-impl ReadTxn for SqliteTxn<'_> {
-    fn meta(&self, key: &str) -> StoreResult<Option<String>> {
-        self.conn
-            .prepare_cached("SELECT value FROM meta WHERE key = ?1")
-            .map_err(err)?
-            .query_row([key], |r| r.get(0))
-            .optional()
-            .map_err(err)
-    }
-
-    fn secret_by_name(&self, region: &str, name: &str) -> StoreResult<Option<SecretRow>> {
-        Ok(self
-            .secrets_where("region = ?1 AND name = ?2", &[&region, &name])?
-            .pop())
-    }
-
-    fn secret_by_id(&self, id: SecretKey) -> StoreResult<Option<SecretRow>> {
-        Ok(self.secrets_where("id = ?1", &[&id])?.pop())
-    }
-
-    fn secrets_in_region(&self, region: &str) -> StoreResult<Vec<SecretRow>> {
-        self.secrets_where("region = ?1 ORDER BY created_ms, id", &[&region])
-    }
-
-    fn secrets_with_name_prefix(&self, region: &str, prefix: &str) -> StoreResult<Vec<SecretRow>> {
-        // A range on the (region, name) index. Names are ASCII, so every
-        // name starting with `prefix` sorts below `prefix` + U+10FFFF.
-        let end = format!("{prefix}\u{10FFFF}");
-        self.secrets_where(
-            "region = ?1 AND name >= ?2 AND name < ?3 ORDER BY created_ms, id",
-            &[&region, &prefix, &end],
-        )
-    }
-
-    fn versions(&self, secret: SecretKey) -> StoreResult<Vec<VersionRow>> {
+    fn versions_sql(&self, secret: SecretKey) -> StoreResult<Vec<VersionRow>> {
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -199,7 +173,7 @@ impl ReadTxn for SqliteTxn<'_> {
         Ok(versions)
     }
 
-    fn sealed_value(
+    fn sealed_value_sql(
         &self,
         secret: SecretKey,
         version_id: &str,
@@ -230,6 +204,86 @@ impl ReadTxn for SqliteTxn<'_> {
             })
         })
         .transpose()
+    }
+
+    fn secrets_where(
+        &self,
+        clause: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> StoreResult<Vec<SecretRow>> {
+        let sql = format!("SELECT {SECRET_COLUMNS} FROM secrets WHERE {clause}");
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(err)?;
+        let raws = stmt
+            .query_map(args, raw_secret)
+            .map_err(err)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(err)?;
+        raws.into_iter().map(decode_secret).collect()
+    }
+}
+
+impl ReadTxn for SqliteTxn<'_> {
+    fn meta(&self, key: &str) -> StoreResult<Option<String>> {
+        self.conn
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")
+            .map_err(err)?
+            .query_row([key], |r| r.get(0))
+            .optional()
+            .map_err(err)
+    }
+
+    fn secret_by_name(&self, region: &str, name: &str) -> StoreResult<Option<SecretRow>> {
+        let load = || {
+            Ok(self
+                .secrets_where("region = ?1 AND name = ?2", &[&region, &name])?
+                .pop())
+        };
+        match &self.cache {
+            Some(view) => view.secret_by_name(region, name, load, |id| self.versions_sql(id)),
+            None => load(),
+        }
+    }
+
+    fn secret_by_id(&self, id: SecretKey) -> StoreResult<Option<SecretRow>> {
+        let load = || Ok(self.secrets_where("id = ?1", &[&id])?.pop());
+        match &self.cache {
+            Some(view) => view.secret_by_id(id, load, |id| self.versions_sql(id)),
+            None => load(),
+        }
+    }
+
+    fn secrets_in_region(&self, region: &str) -> StoreResult<Vec<SecretRow>> {
+        self.secrets_where("region = ?1 ORDER BY created_ms, id", &[&region])
+    }
+
+    fn secrets_with_name_prefix(&self, region: &str, prefix: &str) -> StoreResult<Vec<SecretRow>> {
+        // A range on the (region, name) index. Names are ASCII, so every
+        // name starting with `prefix` sorts below `prefix` + U+10FFFF.
+        let end = format!("{prefix}\u{10FFFF}");
+        self.secrets_where(
+            "region = ?1 AND name >= ?2 AND name < ?3 ORDER BY created_ms, id",
+            &[&region, &prefix, &end],
+        )
+    }
+
+    fn versions(&self, secret: SecretKey) -> StoreResult<Vec<VersionRow>> {
+        match &self.cache {
+            Some(view) => view.versions(secret, || self.versions_sql(secret)),
+            None => self.versions_sql(secret),
+        }
+    }
+
+    fn sealed_value(
+        &self,
+        secret: SecretKey,
+        version_id: &str,
+    ) -> StoreResult<Option<SealedValue>> {
+        match &self.cache {
+            Some(view) => view.sealed_value(secret, version_id, || {
+                self.sealed_value_sql(secret, version_id)
+            }),
+            None => self.sealed_value_sql(secret, version_id),
+        }
     }
 
     fn secrets_due_for_purge(&self, now: Millis) -> StoreResult<Vec<SecretKey>> {
@@ -424,6 +478,7 @@ impl WriteTxn for SqliteTxn<'_> {
     }
 
     fn update_secret(&mut self, s: &SecretRow) -> StoreResult<()> {
+        self.touched.push(s.id);
         let changed = self.write_secret(
             "UPDATE secrets SET region = ?2, name = ?3, arn = ?4, description = ?5,
                  kms_key_id = ?6, secret_type = ?7, tags = ?8, resource_policy = ?9,
@@ -441,6 +496,7 @@ impl WriteTxn for SqliteTxn<'_> {
     }
 
     fn delete_secret(&mut self, id: SecretKey) -> StoreResult<()> {
+        self.touched.push(id);
         // Labels first: their foreign key points at versions.
         for sql in [
             "DELETE FROM stages WHERE secret_id = ?1",
@@ -462,6 +518,7 @@ impl WriteTxn for SqliteTxn<'_> {
         v: &VersionRow,
         value: Option<&SealedValue>,
     ) -> StoreResult<()> {
+        self.touched.push(secret);
         self.conn
             .prepare_cached(
                 "INSERT INTO versions (secret_id, version_id, created_ms, last_accessed_ms,
@@ -489,6 +546,7 @@ impl WriteTxn for SqliteTxn<'_> {
         version_id: &str,
         value: &SealedValue,
     ) -> StoreResult<()> {
+        self.touched.push(secret);
         let changed = self
             .conn
             .prepare_cached(
@@ -512,6 +570,7 @@ impl WriteTxn for SqliteTxn<'_> {
     }
 
     fn delete_version(&mut self, secret: SecretKey, version_id: &str) -> StoreResult<()> {
+        self.touched.push(secret);
         for sql in [
             "DELETE FROM stages WHERE secret_id = ?1 AND version_id = ?2",
             "DELETE FROM versions WHERE secret_id = ?1 AND version_id = ?2",
@@ -531,6 +590,7 @@ impl WriteTxn for SqliteTxn<'_> {
         version_id: &str,
         day: Millis,
     ) -> StoreResult<()> {
+        self.touched.push(secret);
         self.conn
             .prepare_cached(
                 "UPDATE versions SET last_accessed_ms = ?3 WHERE secret_id = ?1 AND version_id = ?2",
@@ -542,6 +602,7 @@ impl WriteTxn for SqliteTxn<'_> {
     }
 
     fn set_stages(&mut self, secret: SecretKey, stages: &[(String, String)]) -> StoreResult<()> {
+        self.touched.push(secret);
         self.conn
             .prepare_cached("DELETE FROM stages WHERE secret_id = ?1")
             .map_err(err)?
@@ -569,6 +630,7 @@ impl WriteTxn for SqliteTxn<'_> {
         version_id: &str,
         wrapped_key: &[u8],
     ) -> StoreResult<()> {
+        self.touched.push(secret);
         let changed = self
             .conn
             .prepare_cached(

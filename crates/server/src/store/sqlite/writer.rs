@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use rusqlite::Connection;
 
+use super::row_cache::RowCache;
 use super::txn::SqliteTxn;
 use crate::store::{Completion, RELAXED_SYNC_WITHIN, StoreError, WriteJob};
 
@@ -30,6 +31,8 @@ pub struct Queued {
 
 pub struct Writer {
     conn: Connection,
+    /// Told which secrets each batch changed, before its callers are.
+    cache: std::sync::Arc<RowCache>,
     /// Whether the connection currently commits with `synchronous = FULL`.
     full: bool,
     /// The first relaxed commit not yet fsynced.
@@ -37,9 +40,10 @@ pub struct Writer {
 }
 
 impl Writer {
-    pub fn new(conn: Connection) -> Writer {
+    pub fn new(conn: Connection, cache: std::sync::Arc<RowCache>) -> Writer {
         Writer {
             conn,
+            cache,
             full: true,
             unsynced_since: None,
         }
@@ -90,6 +94,7 @@ impl Writer {
         }
         let conn = &self.conn;
         let mut completions: Vec<Completion> = Vec::with_capacity(batch.len());
+        let mut touched = Vec::new();
         if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
             // Jobs never ran; dropping them drops their senders, so callers
             // see an error. (`Completion`s exist only once a job has run.)
@@ -100,8 +105,10 @@ impl Writer {
             if run_cached(conn, "SAVEPOINT job").is_err() {
                 continue;
             }
-            let mut txn = SqliteTxn { conn };
-            match catch_unwind(AssertUnwindSafe(|| job(&mut txn))) {
+            let mut txn = SqliteTxn::writing(conn);
+            let ran = catch_unwind(AssertUnwindSafe(|| job(&mut txn)));
+            touched.append(&mut txn.touched);
+            match ran {
                 Ok(outcome) => {
                     let step = if outcome.commit {
                         run_cached(conn, "RELEASE job")
@@ -135,6 +142,9 @@ impl Writer {
                 tracing::error!(error = %e, "commit failed; the batch was rolled back");
             }
         }
+        // Committed or not, those secrets leave the row cache before
+        // anyone hears of the change.
+        self.cache.invalidate(&touched);
         for completion in completions {
             completion(result.clone());
         }

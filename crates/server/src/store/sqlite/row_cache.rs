@@ -1,0 +1,255 @@
+//! The secrets read most recently, kept decoded in memory: their row,
+//! versions with labels, and sealed values (still encrypted — the cache
+//! never holds a secret in clear).
+//!
+//! Why: in WAL mode every commit — and every request commits its audit
+//! event — empties the other connections' page caches, so each read job
+//! would otherwise fetch and decode the same pages again.
+//!
+//! Coherence: read jobs only (a write job reads SQLite, so it sees its own
+//! changes and the latest commit). Every write method that changes a
+//! secret, its versions, labels or values names the secret; after the
+//! batch commits, and before any of its callers hears back, the writer
+//! drops those secrets here and moves the generation on. A read job
+//! installs what it loaded only if the generation is still the one it saw
+//! before it began, so a snapshot older than a commit is never installed
+//! after that commit's drop. A read that runs between a commit and its drop
+//! may still see the previous state: the change is not acknowledged yet.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use crate::store::{SealedValue, SecretKey, SecretRow, StoreResult, VersionRow};
+
+/// Secrets kept at most (the least useful guess goes first: any).
+const CAPACITY: usize = 10_000;
+
+#[derive(Default)]
+pub struct RowCache {
+    inner: RwLock<Inner>,
+    generation: AtomicU64,
+}
+
+#[derive(Default)]
+struct Inner {
+    by_name: HashMap<(String, String), SecretKey>,
+    secrets: HashMap<SecretKey, Arc<Cached>>,
+}
+
+struct Cached {
+    row: SecretRow,
+    versions: Vec<VersionRow>,
+    /// Sealed values read so far, by version id.
+    values: Mutex<HashMap<String, Option<SealedValue>>>,
+}
+
+impl RowCache {
+    /// A read job's view: what it may use, and install, until it ends.
+    pub fn view(&self) -> CacheView<'_> {
+        CacheView {
+            cache: self,
+            seen: self.generation.load(Ordering::SeqCst),
+        }
+    }
+
+    /// Drops these secrets (committed changes); call before the writers
+    /// of the change hear back.
+    pub fn invalidate(&self, ids: &[SecretKey]) {
+        if ids.is_empty() {
+            return;
+        }
+        let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        for id in ids {
+            inner.secrets.remove(id);
+        }
+        inner.by_name.retain(|_, id| !ids.contains(id));
+    }
+
+    fn get(&self, id: SecretKey) -> Option<Arc<Cached>> {
+        let inner = self.inner.read().unwrap_or_else(|p| p.into_inner());
+        inner.secrets.get(&id).cloned()
+    }
+
+    fn id_of(&self, region: &str, name: &str) -> Option<SecretKey> {
+        let inner = self.inner.read().unwrap_or_else(|p| p.into_inner());
+        inner
+            .by_name
+            .get(&(region.to_string(), name.to_string()))
+            .copied()
+    }
+
+    /// Keeps a loaded secret, unless a commit dropped anything since
+    /// `seen` (the load may predate it).
+    fn install(&self, seen: u64, row: SecretRow, versions: Vec<VersionRow>) {
+        let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
+        if self.generation.load(Ordering::SeqCst) != seen {
+            return;
+        }
+        if inner.secrets.len() >= CAPACITY
+            && let Some(&evicted) = inner.secrets.keys().next()
+        {
+            inner.secrets.remove(&evicted);
+            inner.by_name.retain(|_, id| *id != evicted);
+        }
+        let id = row.id;
+        inner
+            .by_name
+            .insert((row.region.clone(), row.name.clone()), id);
+        inner.secrets.insert(
+            id,
+            Arc::new(Cached {
+                row,
+                versions,
+                values: Mutex::new(HashMap::new()),
+            }),
+        );
+    }
+}
+
+/// The cache as one read job sees it.
+pub struct CacheView<'c> {
+    cache: &'c RowCache,
+    seen: u64,
+}
+
+impl CacheView<'_> {
+    pub fn secret_by_name(
+        &self,
+        region: &str,
+        name: &str,
+        load: impl FnOnce() -> StoreResult<Option<SecretRow>>,
+        load_versions: impl FnOnce(SecretKey) -> StoreResult<Vec<VersionRow>>,
+    ) -> StoreResult<Option<SecretRow>> {
+        if let Some(cached) = self
+            .cache
+            .id_of(region, name)
+            .and_then(|id| self.cache.get(id))
+        {
+            return Ok(Some(cached.row.clone()));
+        }
+        self.load_and_keep(load()?, load_versions)
+    }
+
+    pub fn secret_by_id(
+        &self,
+        id: SecretKey,
+        load: impl FnOnce() -> StoreResult<Option<SecretRow>>,
+        load_versions: impl FnOnce(SecretKey) -> StoreResult<Vec<VersionRow>>,
+    ) -> StoreResult<Option<SecretRow>> {
+        if let Some(cached) = self.cache.get(id) {
+            return Ok(Some(cached.row.clone()));
+        }
+        self.load_and_keep(load()?, load_versions)
+    }
+
+    fn load_and_keep(
+        &self,
+        row: Option<SecretRow>,
+        load_versions: impl FnOnce(SecretKey) -> StoreResult<Vec<VersionRow>>,
+    ) -> StoreResult<Option<SecretRow>> {
+        if let Some(row) = &row {
+            let versions = load_versions(row.id)?;
+            self.cache.install(self.seen, row.clone(), versions);
+        }
+        Ok(row)
+    }
+
+    pub fn versions(
+        &self,
+        id: SecretKey,
+        load: impl FnOnce() -> StoreResult<Vec<VersionRow>>,
+    ) -> StoreResult<Vec<VersionRow>> {
+        match self.cache.get(id) {
+            Some(cached) => Ok(cached.versions.clone()),
+            None => load(),
+        }
+    }
+
+    pub fn sealed_value(
+        &self,
+        id: SecretKey,
+        version_id: &str,
+        load: impl FnOnce() -> StoreResult<Option<SealedValue>>,
+    ) -> StoreResult<Option<SealedValue>> {
+        let Some(cached) = self.cache.get(id) else {
+            return load();
+        };
+        if let Some(value) = cached
+            .values
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(version_id)
+        {
+            return Ok(value.clone());
+        }
+        let value = load()?;
+        // Kept only if the entry is still the one of this generation.
+        let values = cached.values.lock();
+        let mut values = values.unwrap_or_else(|p| p.into_inner());
+        if self.cache.generation.load(Ordering::SeqCst) == self.seen {
+            values.insert(version_id.to_string(), value.clone());
+        }
+        Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: SecretKey, name: &str) -> SecretRow {
+        SecretRow {
+            id,
+            ..crate::store::conformance::sample_secret("us-east-1", name)
+        }
+    }
+
+    #[test]
+    fn a_load_older_than_a_drop_is_not_kept() {
+        let cache = RowCache::default();
+        let before = cache.view();
+        cache.invalidate(&[1]);
+        before
+            .secret_by_name("us-east-1", "a", || Ok(Some(row(1, "a"))), |_| Ok(vec![]))
+            .unwrap();
+        assert!(cache.get(1).is_none(), "loaded before the drop: not kept");
+        let after = cache.view();
+        after
+            .secret_by_name("us-east-1", "a", || Ok(Some(row(1, "a"))), |_| Ok(vec![]))
+            .unwrap();
+        assert!(cache.get(1).is_some());
+        // Served from memory now: the loader is not called.
+        let hit = cache
+            .view()
+            .secret_by_name("us-east-1", "a", || panic!("not loaded"), |_| panic!())
+            .unwrap();
+        assert_eq!(hit.unwrap().name, "a");
+        cache.invalidate(&[1]);
+        assert!(cache.get(1).is_none() && cache.id_of("us-east-1", "a").is_none());
+    }
+
+    #[test]
+    fn sealed_values_are_kept_per_version_within_a_generation() {
+        let cache = RowCache::default();
+        let view = cache.view();
+        view.secret_by_id(7, || Ok(Some(row(7, "b"))), |_| Ok(vec![]))
+            .unwrap();
+        let sealed = SealedValue {
+            kind: crate::store::ValueKind::String,
+            kms_key_id: "k".into(),
+            wrapped_key: vec![1],
+            ciphertext: vec![2],
+        };
+        let loaded = view
+            .sealed_value(7, "v1", || Ok(Some(sealed.clone())))
+            .unwrap();
+        assert_eq!(loaded, Some(sealed.clone()));
+        let again = cache
+            .view()
+            .sealed_value(7, "v1", || panic!("not loaded"))
+            .unwrap();
+        assert_eq!(again, Some(sealed));
+    }
+}
