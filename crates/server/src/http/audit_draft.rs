@@ -69,7 +69,10 @@ impl RequestFacts<'_> {
         };
         let service = target.map(Target::service);
         Draft {
-            event_id: uuid::Uuid::new_v4().to_string(),
+            // Time-ordered (UUIDv7): the unique index on event ids then
+            // grows at its end instead of dirtying a random page (a whole
+            // WAL frame) per event.
+            event_id: uuid::Uuid::now_v7().to_string(),
             event_time_ms: trail.now_ms(),
             request_id: self.request_id.to_string(),
             target,
