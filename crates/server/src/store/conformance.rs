@@ -318,6 +318,62 @@ async fn reads_see_every_acknowledged_change(store: &dyn Store) {
         .unwrap();
     let (row, by_id, versions, _) = snapshot().await;
     assert!(row.is_none() && by_id.is_none() && versions.is_empty());
+    kms_reads_see_every_acknowledged_change(store).await;
+}
+
+async fn kms_reads_see_every_acknowledged_change(store: &dyn Store) {
+    let key = KmsKeyRow {
+        key_id: "conformance-key".into(),
+        region: "sa-east-1".into(),
+        arn: "arn:aws:kms:sa-east-1:000000000000:key/conformance-key".into(),
+        description: String::new(),
+        key_manager: "CUSTOMER".into(),
+        state: "Enabled".into(),
+        created: 1,
+        deletion_date: None,
+        pending_window_days: None,
+        policy: "{}".into(),
+        tags: Vec::new(),
+        rotation_period_days: None,
+        next_rotation: None,
+    };
+    let material = |version: u32| KeyMaterialRow {
+        key_id: "conformance-key".into(),
+        version,
+        wrapped: vec![version as u8; 4],
+        created: 1,
+        rotation_type: None,
+    };
+    let inserted = (key.clone(), material(1));
+    write(store, move |txn| {
+        txn.insert_kms_key(&inserted.0)?;
+        txn.insert_key_material(&inserted.1)
+    })
+    .await
+    .unwrap();
+    let key_state = || async {
+        read(store, |txn| {
+            StoreResult::Ok((
+                txn.kms_key("conformance-key")?.map(|k| k.state),
+                txn.key_materials("conformance-key")?.len(),
+            ))
+        })
+        .await
+        .unwrap()
+    };
+    assert_eq!(key_state().await, (Some("Enabled".into()), 1));
+    assert_eq!(key_state().await, (Some("Enabled".into()), 1));
+    let disabled = KmsKeyRow {
+        state: "Disabled".into(),
+        ..key
+    };
+    write(store, move |txn| {
+        txn.update_kms_key(&disabled)?;
+        txn.insert_key_material(&material(2))
+    })
+    .await
+    .unwrap();
+    assert_eq!(key_state().await, (Some("Disabled".into()), 2));
 }
 
 async fn deleting_a_secret_removes_its_versions(store: &dyn Store) {

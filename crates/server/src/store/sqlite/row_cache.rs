@@ -1,6 +1,7 @@
 //! The secrets read most recently, kept decoded in memory: their row,
 //! versions with labels, and sealed values (still encrypted — the cache
-//! never holds a secret in clear).
+//! never holds a secret in clear); and the KMS keys and key materials
+//! (wrapped under the root key) that opening them needs.
 //!
 //! Why: in WAL mode every commit — and every request commits its audit
 //! event — empties the other connections' page caches, so each read job
@@ -8,7 +9,8 @@
 //!
 //! Coherence: read jobs only (a write job reads SQLite, so it sees its own
 //! changes and the latest commit). Every write method that changes a
-//! secret, its versions, labels or values names the secret; after the
+//! secret, its versions, labels or values names the secret (and every one
+//! that changes a KMS key or its materials names the key); after the
 //! batch commits, and before any of its callers hears back, the writer
 //! drops those secrets here and moves the generation on. A read job
 //! installs what it loaded only if the generation is still the one it saw
@@ -20,7 +22,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use crate::store::{SealedValue, SecretKey, SecretRow, StoreResult, VersionRow};
+use crate::store::{
+    KeyMaterialRow, KmsKeyRow, SealedValue, SecretKey, SecretRow, StoreResult, VersionRow,
+};
 
 /// Secrets kept at most (the least useful guess goes first: any).
 const CAPACITY: usize = 10_000;
@@ -35,6 +39,10 @@ pub struct RowCache {
 struct Inner {
     by_name: HashMap<(String, String), SecretKey>,
     secrets: HashMap<SecretKey, Arc<Cached>>,
+    /// By key id.
+    keys: HashMap<String, KmsKeyRow>,
+    /// By key id.
+    materials: HashMap<String, Vec<KeyMaterialRow>>,
 }
 
 struct Cached {
@@ -53,10 +61,10 @@ impl RowCache {
         }
     }
 
-    /// Drops these secrets (committed changes); call before the writers
-    /// of the change hear back.
-    pub fn invalidate(&self, ids: &[SecretKey]) {
-        if ids.is_empty() {
+    /// Drops these secrets and KMS keys (committed changes); call before
+    /// the writers of the change hear back.
+    pub fn invalidate(&self, ids: &[SecretKey], key_ids: &[String]) {
+        if ids.is_empty() && key_ids.is_empty() {
             return;
         }
         let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
@@ -64,7 +72,27 @@ impl RowCache {
         for id in ids {
             inner.secrets.remove(id);
         }
-        inner.by_name.retain(|_, id| !ids.contains(id));
+        if !ids.is_empty() {
+            inner.by_name.retain(|_, id| !ids.contains(id));
+        }
+        for key_id in key_ids {
+            inner.keys.remove(key_id);
+            inner.materials.remove(key_id);
+        }
+    }
+
+    /// Keeps a loaded key row or materials unless a commit dropped
+    /// anything since `seen`.
+    fn install_key(&self, seen: u64, keep: impl FnOnce(&mut Inner)) {
+        let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
+        if self.generation.load(Ordering::SeqCst) != seen {
+            return;
+        }
+        if inner.keys.len() + inner.materials.len() >= CAPACITY {
+            inner.keys.clear();
+            inner.materials.clear();
+        }
+        keep(&mut inner);
     }
 
     fn get(&self, id: SecretKey) -> Option<Arc<Cached>> {
@@ -167,6 +195,46 @@ impl CacheView<'_> {
         }
     }
 
+    pub fn kms_key(
+        &self,
+        key_id: &str,
+        load: impl FnOnce() -> StoreResult<Option<KmsKeyRow>>,
+    ) -> StoreResult<Option<KmsKeyRow>> {
+        {
+            let inner = self.cache.inner.read().unwrap_or_else(|p| p.into_inner());
+            if let Some(key) = inner.keys.get(key_id) {
+                return Ok(Some(key.clone()));
+            }
+        }
+        let key = load()?;
+        if let Some(key) = &key {
+            self.cache.install_key(self.seen, |inner| {
+                inner.keys.insert(key.key_id.clone(), key.clone());
+            });
+        }
+        Ok(key)
+    }
+
+    pub fn key_materials(
+        &self,
+        key_id: &str,
+        load: impl FnOnce() -> StoreResult<Vec<KeyMaterialRow>>,
+    ) -> StoreResult<Vec<KeyMaterialRow>> {
+        {
+            let inner = self.cache.inner.read().unwrap_or_else(|p| p.into_inner());
+            if let Some(materials) = inner.materials.get(key_id) {
+                return Ok(materials.clone());
+            }
+        }
+        let materials = load()?;
+        self.cache.install_key(self.seen, |inner| {
+            inner
+                .materials
+                .insert(key_id.to_string(), materials.clone());
+        });
+        Ok(materials)
+    }
+
     pub fn sealed_value(
         &self,
         id: SecretKey,
@@ -210,7 +278,7 @@ mod tests {
     fn a_load_older_than_a_drop_is_not_kept() {
         let cache = RowCache::default();
         let before = cache.view();
-        cache.invalidate(&[1]);
+        cache.invalidate(&[1], &[]);
         before
             .secret_by_name("us-east-1", "a", || Ok(Some(row(1, "a"))), |_| Ok(vec![]))
             .unwrap();
@@ -226,7 +294,7 @@ mod tests {
             .secret_by_name("us-east-1", "a", || panic!("not loaded"), |_| panic!())
             .unwrap();
         assert_eq!(hit.unwrap().name, "a");
-        cache.invalidate(&[1]);
+        cache.invalidate(&[1], &[]);
         assert!(cache.get(1).is_none() && cache.id_of("us-east-1", "a").is_none());
     }
 

@@ -18,6 +18,8 @@ pub struct SqliteTxn<'c> {
     /// Write jobs: the secrets this job changed, dropped from the row
     /// cache once the batch commits.
     pub touched: Vec<SecretKey>,
+    /// Write jobs: the KMS keys whose row or materials this job changed.
+    pub touched_keys: Vec<String>,
 }
 
 impl<'c> SqliteTxn<'c> {
@@ -26,6 +28,7 @@ impl<'c> SqliteTxn<'c> {
             conn,
             cache: Some(cache),
             touched: Vec::new(),
+            touched_keys: Vec::new(),
         }
     }
 
@@ -34,6 +37,7 @@ impl<'c> SqliteTxn<'c> {
             conn,
             cache: None,
             touched: Vec::new(),
+            touched_keys: Vec::new(),
         }
     }
 }
@@ -380,7 +384,10 @@ impl ReadTxn for SqliteTxn<'_> {
     }
 
     fn kms_key(&self, key_id: &str) -> StoreResult<Option<KmsKeyRow>> {
-        kms_sql::key(self.conn, key_id)
+        match &self.cache {
+            Some(view) => view.kms_key(key_id, || kms_sql::key(self.conn, key_id)),
+            None => kms_sql::key(self.conn, key_id),
+        }
     }
 
     fn kms_keys(&self, region: &str) -> StoreResult<Vec<KmsKeyRow>> {
@@ -400,7 +407,12 @@ impl ReadTxn for SqliteTxn<'_> {
     }
 
     fn key_materials(&self, key_id: &str) -> StoreResult<Vec<KeyMaterialRow>> {
-        kms_sql::materials(self.conn, Some(key_id))
+        match &self.cache {
+            Some(view) => {
+                view.key_materials(key_id, || kms_sql::materials(self.conn, Some(key_id)))
+            }
+            None => kms_sql::materials(self.conn, Some(key_id)),
+        }
     }
 
     fn all_key_materials(&self) -> StoreResult<Vec<KeyMaterialRow>> {
@@ -687,6 +699,7 @@ impl WriteTxn for SqliteTxn<'_> {
     }
 
     fn insert_kms_key(&mut self, k: &KmsKeyRow) -> StoreResult<()> {
+        self.touched_keys.push(k.key_id.clone());
         kms_sql::insert_key(self.conn, k)
     }
 
@@ -703,10 +716,12 @@ impl WriteTxn for SqliteTxn<'_> {
     }
 
     fn update_kms_key(&mut self, k: &KmsKeyRow) -> StoreResult<()> {
+        self.touched_keys.push(k.key_id.clone());
         kms_sql::update_key(self.conn, k)
     }
 
     fn delete_kms_key(&mut self, key_id: &str) -> StoreResult<()> {
+        self.touched_keys.push(key_id.to_string());
         kms_sql::delete_key(self.conn, key_id)
     }
 
@@ -719,10 +734,12 @@ impl WriteTxn for SqliteTxn<'_> {
     }
 
     fn insert_key_material(&mut self, m: &KeyMaterialRow) -> StoreResult<()> {
+        self.touched_keys.push(m.key_id.clone());
         kms_sql::insert_material(self.conn, m)
     }
 
     fn update_key_material(&mut self, m: &KeyMaterialRow) -> StoreResult<()> {
+        self.touched_keys.push(m.key_id.clone());
         kms_sql::update_material(self.conn, m)
     }
 }

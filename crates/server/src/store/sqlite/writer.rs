@@ -94,7 +94,7 @@ impl Writer {
         }
         let conn = &self.conn;
         let mut completions: Vec<Completion> = Vec::with_capacity(batch.len());
-        let mut touched = Vec::new();
+        let (mut touched, mut touched_keys) = (Vec::new(), Vec::new());
         if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
             // Jobs never ran; dropping them drops their senders, so callers
             // see an error. (`Completion`s exist only once a job has run.)
@@ -108,6 +108,7 @@ impl Writer {
             let mut txn = SqliteTxn::writing(conn);
             let ran = catch_unwind(AssertUnwindSafe(|| job(&mut txn)));
             touched.append(&mut txn.touched);
+            touched_keys.append(&mut txn.touched_keys);
             match ran {
                 Ok(outcome) => {
                     let step = if outcome.commit {
@@ -144,7 +145,7 @@ impl Writer {
         }
         // Committed or not, those secrets leave the row cache before
         // anyone hears of the change.
-        self.cache.invalidate(&touched);
+        self.cache.invalidate(&touched, &touched_keys);
         for completion in completions {
             completion(result.clone());
         }
