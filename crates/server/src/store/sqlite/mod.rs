@@ -119,15 +119,10 @@ fn connect(path: &Path, read_only: bool) -> StoreResult<Connection> {
             return Err(StoreError(format!("cannot enable WAL mode (got {mode})")));
         }
     }
-    // mmap: in WAL mode every commit (each request's audit event is one)
-    // empties the other connections' page caches, so without it a reader
-    // copies every page it touches out of the OS cache again (`pread`).
-    // Mapped, it reads them in place. Writes still go through `write`.
     conn.execute_batch(
         "PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
-         PRAGMA secure_delete = ON;
-         PRAGMA mmap_size = 1073741824;",
+         PRAGMA secure_delete = ON;",
     )
     .map_err(err)?;
     conn.set_prepared_statement_cache_capacity(64);
