@@ -146,8 +146,9 @@ pub async fn get_secret_value(
     req: GetSecretValueRequest,
 ) -> Result<GetSecretValueResponse, AwsError> {
     let ctx = ctx.clone();
+    // The hot path: usually answered from the store's memory on this task.
     let read = svc
-        .read(move |svc, txn| {
+        .read_fast(move |svc, txn| {
             let row = resolve(txn, &ctx, &req.secret_id)?;
             read_version(
                 svc,

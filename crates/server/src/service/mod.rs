@@ -226,6 +226,17 @@ impl Service {
         store::write(&*self.store, move |txn| f(&svc, txn)).await
     }
 
+    /// `read`, on the calling task when the store holds all that `f`
+    /// reads in memory (see `store::read_fast`); `f` may run twice.
+    pub(crate) async fn read_fast<T, F>(&self, f: F) -> Result<T, AwsError>
+    where
+        T: Send + 'static,
+        F: Fn(&Service, &dyn ReadTxn) -> Result<T, AwsError> + Send + 'static,
+    {
+        let svc = self.clone();
+        store::read_fast(&*self.store, move |txn| f(&svc, txn)).await
+    }
+
     /// Runs `f` against committed state (see `store::read`).
     pub(crate) async fn read<T, F>(&self, f: F) -> Result<T, AwsError>
     where

@@ -280,16 +280,20 @@ async fn reads_see_every_acknowledged_change(store: &dyn Store) {
         &["a"],
     )
     .await;
+    let job = move |txn: &dyn ReadTxn| {
+        let row = txn.secret_by_name("sa-east-1", "conformance/fresh")?;
+        let by_id = txn.secret_by_id(id)?;
+        let versions = txn.versions(id)?;
+        let value = txn.sealed_value(id, "b")?;
+        StoreResult::Ok((row, by_id, versions, value))
+    };
+    // Through the read pool, then through the caller's-thread path (which
+    // a backend may answer from memory): both must be current.
     let snapshot = || async {
-        read(store, move |txn| {
-            let row = txn.secret_by_name("sa-east-1", "conformance/fresh")?;
-            let by_id = txn.secret_by_id(id)?;
-            let versions = txn.versions(id)?;
-            let value = txn.sealed_value(id, "b")?;
-            StoreResult::Ok((row, by_id, versions, value))
-        })
-        .await
-        .unwrap()
+        let pooled = read(store, job).await.unwrap();
+        let fast = read_fast(store, job).await.unwrap();
+        assert_eq!(pooled, fast, "the memory path disagrees with storage");
+        pooled
     };
     for _ in 0..2 {
         let (row, by_id, versions, value) = snapshot().await;

@@ -207,6 +207,12 @@ pub trait Store: Send + Sync {
     }
     /// Queues a read job; the job reports its own result.
     fn submit_read(&self, job: ReadJob);
+    /// Runs `job` on the caller's thread from what the backend keeps in
+    /// memory; `false` — the job's result to be discarded — if some read
+    /// had to go to storage. A backend that keeps nothing says `false`.
+    fn read_from_memory(&self, _job: &mut dyn FnMut(&dyn ReadTxn)) -> bool {
+        false
+    }
 }
 
 /// Runs `f` in a write transaction; resolves once its effects are durable.
@@ -238,6 +244,23 @@ where
 }
 
 /// Runs `f` against committed state.
+/// [`read`], answered on the caller's thread when the backend holds all
+/// that `f` reads in memory; otherwise `f` runs again on the read pool.
+pub async fn read_fast<T, E, F>(store: &dyn Store, f: F) -> Result<T, E>
+where
+    T: Send + 'static,
+    E: From<StoreError> + Send + 'static,
+    F: Fn(&dyn ReadTxn) -> Result<T, E> + Send + 'static,
+{
+    let mut answer = None;
+    if store.read_from_memory(&mut |txn| answer = Some(f(txn)))
+        && let Some(answer) = answer
+    {
+        return answer;
+    }
+    read(store, move |txn| f(txn)).await
+}
+
 pub async fn read<T, E, F>(store: &dyn Store, f: F) -> Result<T, E>
 where
     T: Send + 'static,

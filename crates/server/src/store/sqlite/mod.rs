@@ -10,6 +10,7 @@ mod audit_sql;
 mod codec;
 mod iam_sql;
 mod kms_sql;
+mod memory_txn;
 mod row_cache;
 mod schema;
 mod txn;
@@ -33,6 +34,9 @@ pub use schema::latest_version as latest_schema_version;
 /// and waits for them to close the database (so the WAL is checkpointed
 /// and removed before the process goes on).
 pub struct SqliteStore {
+    /// Recently read rows, shared by the readers, the writer and
+    /// `read_from_memory`.
+    cache: Arc<RowCache>,
     writes: Option<Mutex<Sender<writer::Queued>>>,
     reads: Option<Mutex<Sender<ReadJob>>>,
     threads: Vec<thread::JoinHandle<()>>,
@@ -91,6 +95,7 @@ impl SqliteStore {
             );
         }
         Ok(SqliteStore {
+            cache,
             writes: Some(Mutex::new(write_tx)),
             reads: Some(Mutex::new(read_tx)),
             threads,
@@ -151,6 +156,12 @@ impl Store for SqliteStore {
         self.queue(job, false);
     }
 
+    fn read_from_memory(&self, job: &mut dyn FnMut(&dyn super::ReadTxn)) -> bool {
+        let txn = memory_txn::MemoryTxn::new(self.cache.view());
+        job(&txn);
+        !txn.missed()
+    }
+
     fn submit_read(&self, job: ReadJob) {
         if let Some(reads) = &self.reads {
             let _ = reads.lock().unwrap_or_else(|p| p.into_inner()).send(job);
@@ -186,6 +197,39 @@ fn reader_loop(conn: Connection, jobs: Arc<Mutex<Receiver<ReadJob>>>, cache: Arc
 mod tests {
     use super::*;
     use crate::store::conformance;
+
+    #[tokio::test]
+    async fn hot_reads_are_answered_from_memory_until_a_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("t.db"), 2, 0).unwrap();
+        let id = crate::store::write(&store, |txn| {
+            txn.insert_secret(&conformance::sample_secret("us-east-1", "hot"))
+        })
+        .await
+        .unwrap();
+        let in_memory = |store: &SqliteStore| {
+            let mut found = None;
+            let answered = store.read_from_memory(&mut |txn| {
+                found = txn.secret_by_name("us-east-1", "hot").ok().flatten();
+            });
+            (answered, found.map(|r| r.description))
+        };
+        assert_eq!(in_memory(&store), (false, None), "nothing read yet");
+        crate::store::read(&store, |txn| txn.secret_by_name("us-east-1", "hot"))
+            .await
+            .unwrap();
+        let (answered, description) = in_memory(&store);
+        assert!(answered);
+        assert_eq!(description, Some(Some("a description".into())));
+        crate::store::write(&store, move |txn| {
+            let mut row = txn.secret_by_id(id)?.unwrap();
+            row.description = Some("new".into());
+            txn.update_secret(&row)
+        })
+        .await
+        .unwrap();
+        assert!(!in_memory(&store).0, "a committed change leaves memory");
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn passes_the_store_conformance_suite() {
