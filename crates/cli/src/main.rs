@@ -5,6 +5,7 @@
 
 mod admin_cmd;
 mod agent;
+mod atomic_file;
 mod audit_cmd;
 mod aws_config;
 mod bulk;

@@ -1,14 +1,12 @@
 //! `tresor render`: write secrets into a file from a template (see
-//! `template`), atomically — a reader sees the old file or the new one,
+//! `template`), atomically (`atomic_file`) — a reader sees the old file or the new one,
 //! never half of either — with mode 0600 unless `--mode` says otherwise and
 //! an optional numeric owner. `--watch` re-renders when a secret changes
 //! (the server's change feed; every `--interval` without one) and, when the
 //! output changed, runs `--exec` (e.g. a reload command).
 
 use std::collections::HashMap;
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
@@ -85,7 +83,7 @@ pub fn run(args: RenderArgs) -> anyhow::Result<()> {
             false => None,
         };
         let mut current = render(&endpoint, &parts).await?;
-        write_atomically(&args.output, current.as_bytes(), args.mode, args.owner)?;
+        crate::atomic_file::write(&args.output, current.as_bytes(), args.mode, args.owner)?;
         let Some(watcher) = watcher.as_mut() else {
             return Ok(());
         };
@@ -102,7 +100,7 @@ pub fn run(args: RenderArgs) -> anyhow::Result<()> {
             if *next == *current {
                 continue;
             }
-            write_atomically(&args.output, next.as_bytes(), args.mode, args.owner)?;
+            crate::atomic_file::write(&args.output, next.as_bytes(), args.mode, args.owner)?;
             current = next;
             eprintln!("tresor render: {} changed", args.output.display());
             if let Some(command) = &args.on_change {
@@ -167,56 +165,6 @@ async fn render(endpoint: &Endpoint, parts: &[Part]) -> anyhow::Result<Zeroizing
     Ok(out)
 }
 
-/// Writes `content` to a temporary file beside `path` (created with
-/// `mode`), syncs it, renames it over `path`, and syncs the directory.
-fn write_atomically(
-    path: &Path,
-    content: &[u8],
-    mode: u32,
-    owner: Option<(u32, Option<u32>)>,
-) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .with_context(|| format!("{} is not a file path", path.display()))?;
-    let temp = dir.join(format!(
-        ".{}.tresor-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| -> anyhow::Result<()> {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(&temp)
-            .with_context(|| format!("cannot create {}", temp.display()))?;
-        // The umask may have narrowed `mode`; set it exactly.
-        file.set_permissions(std::fs::Permissions::from_mode(mode))?;
-        if let Some((uid, gid)) = owner {
-            rustix::fs::fchown(
-                &file,
-                Some(rustix::fs::Uid::from_raw(uid)),
-                gid.map(rustix::fs::Gid::from_raw),
-            )
-            .with_context(|| format!("cannot give {} to {uid}", temp.display()))?;
-        }
-        file.write_all(content)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
-            .with_context(|| format!("cannot replace {}", path.display()))?;
-        std::fs::File::open(dir)?.sync_all()?;
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,18 +177,5 @@ mod tests {
         assert_eq!(parse_owner("1000"), Ok((1000, None)));
         assert_eq!(parse_owner("1000:50"), Ok((1000, Some(50))));
         assert!(parse_owner("app").is_err());
-    }
-
-    #[test]
-    fn files_are_replaced_whole_with_their_mode() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("app.conf");
-        write_atomically(&path, b"one", 0o640, None).unwrap();
-        write_atomically(&path, b"two", 0o600, None).unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"two");
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600);
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-        assert_eq!(leftovers.len(), 1, "no temporary file left behind");
     }
 }

@@ -116,23 +116,11 @@ impl DiskCache {
                 &mut *sealed,
             )
             .map_err(|_| anyhow::anyhow!("cannot encrypt the cache"))?;
-        let dir = self
-            .path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let mut file = tempfile::Builder::new()
-            .prefix(".tresor-agent-cache")
-            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
-            .tempfile_in(dir)
-            .with_context(|| format!("cannot write in {}", dir.display()))?;
-        file.write_all(MAGIC)?;
-        file.write_all(&nonce)?;
-        file.write_all(&sealed)?;
-        file.as_file().sync_all()?;
-        file.persist(&self.path)
-            .with_context(|| format!("cannot replace {}", self.path.display()))?;
-        std::fs::File::open(dir)?.sync_all()?;
+        let mut file = Zeroizing::new(Vec::with_capacity(MAGIC.len() + NONCE_LEN + sealed.len()));
+        file.extend_from_slice(MAGIC);
+        file.extend_from_slice(&nonce);
+        file.extend_from_slice(&sealed);
+        crate::atomic_file::write_private(&self.path, &file)?;
         Ok(())
     }
 }

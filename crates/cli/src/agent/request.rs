@@ -19,28 +19,11 @@ pub struct Query {
 
 /// `/secretsmanager/get?secretId=…&versionId=…&versionStage=…&refreshNow=…`.
 pub fn from_query(query: Option<&str>) -> Result<Query, Refusal> {
-    let mut secret_id = String::new();
-    let (mut version_id, mut version_stage, mut refresh_now) = (None, None, false);
-    for (name, value) in pairs(query.unwrap_or("")) {
-        match name.as_ref() {
-            "secretId" => secret_id = value.into_owned(),
-            "versionId" => version_id = Some(value.into_owned()),
-            "versionStage" => version_stage = Some(value.into_owned()),
-            "refreshNow" => refresh_now = refresh_value(&value)?,
-            other => return Err(Refusal(400, format!("unknown parameter: {other}"))),
-        }
+    let (secret_id, query) = parameters(query, true)?;
+    match secret_id {
+        Some(secret_id) if !secret_id.is_empty() => Ok(query.for_secret(secret_id)),
+        _ => Err(Refusal(400, "missing parameter secretId".into())),
     }
-    if secret_id.is_empty() {
-        return Err(Refusal(400, "missing parameter secretId".into()));
-    }
-    Ok(Query {
-        key: Key {
-            secret_id,
-            version_id,
-            version_stage,
-        },
-        refresh_now,
-    })
 }
 
 /// `<prefix><secret id>?versionId=…&versionStage=…&refreshNow=…`. The id
@@ -54,23 +37,42 @@ pub fn from_path(path: &str, prefix: &str, query: Option<&str>) -> Result<Query,
     if secret_id.is_empty() {
         return Err(Refusal(400, "missing secret ID".into()));
     }
-    let (mut version_id, mut version_stage, mut refresh_now) = (None, None, false);
+    let (_, query) = parameters(query, false)?;
+    Ok(query.for_secret(secret_id))
+}
+
+/// The query string's parameters, in the AWS agent's order of checks:
+/// `secretId` (when `takes_secret_id`) and the rest of the query.
+fn parameters(
+    query: Option<&str>,
+    takes_secret_id: bool,
+) -> Result<(Option<String>, Query), Refusal> {
+    let mut secret_id = None;
+    let mut parsed = Query {
+        key: Key {
+            secret_id: String::new(),
+            version_id: None,
+            version_stage: None,
+        },
+        refresh_now: false,
+    };
     for (name, value) in pairs(query.unwrap_or("")) {
         match name.as_ref() {
-            "versionId" => version_id = Some(value.into_owned()),
-            "versionStage" => version_stage = Some(value.into_owned()),
-            "refreshNow" => refresh_now = refresh_value(&value)?,
+            "secretId" if takes_secret_id => secret_id = Some(value.into_owned()),
+            "versionId" => parsed.key.version_id = Some(value.into_owned()),
+            "versionStage" => parsed.key.version_stage = Some(value.into_owned()),
+            "refreshNow" => parsed.refresh_now = refresh_value(&value)?,
             other => return Err(Refusal(400, format!("unknown parameter: {other}"))),
         }
     }
-    Ok(Query {
-        key: Key {
-            secret_id,
-            version_id,
-            version_stage,
-        },
-        refresh_now,
-    })
+    Ok((secret_id, parsed))
+}
+
+impl Query {
+    fn for_secret(mut self, secret_id: String) -> Query {
+        self.key.secret_id = secret_id;
+        self
+    }
 }
 
 fn refresh_value(text: &str) -> Result<bool, Refusal> {

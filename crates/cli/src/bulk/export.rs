@@ -14,12 +14,9 @@ use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
 use super::document::{self, Format, Item, ItemValue, Tag};
-use super::progress::Progress;
+use super::parallel;
 use super::sealing::SealArgs;
 use crate::client::{Endpoint, RemoteArgs};
-
-/// Secrets read at once.
-const IN_FLIGHT: usize = 8;
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {
@@ -68,25 +65,15 @@ async fn read_all(endpoint: Arc<Endpoint>, prefix: Option<&str>) -> anyhow::Resu
                 .is_some_and(|n| n.starts_with(prefix.unwrap_or("")))
         })
         .collect();
-    let progress = Progress::new("exporting", listed.len());
-    let limit = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
-    let mut tasks = tokio::task::JoinSet::new();
-    for listing in listed {
-        let (endpoint, limit) = (Arc::clone(&endpoint), Arc::clone(&limit));
-        tasks.spawn(async move {
-            let _slot = limit
-                .acquire_owned()
-                .await
-                .expect("the semaphore stays open");
-            read_one(&endpoint, listing).await
-        });
+    let done = parallel::each("exporting", listed, |listing| {
+        let endpoint = Arc::clone(&endpoint);
+        async move { read_one(&endpoint, listing).await }
+    })
+    .await;
+    let mut items = Vec::with_capacity(done.len());
+    for item in done {
+        items.push(item.context("an export task failed")??);
     }
-    let mut items = Vec::new();
-    while let Some(done) = tasks.join_next().await {
-        items.push(done.context("an export task failed")??);
-        progress.advance();
-    }
-    progress.finish();
     // By name: the same secrets make the same file.
     items.sort_by(|a: &Item, b: &Item| a.name.cmp(&b.name));
     Ok(items)
@@ -137,18 +124,5 @@ fn write_private(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
         out.write_all(bytes)?;
         return Ok(out.flush()?);
     }
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let mut file = tempfile::Builder::new()
-        .prefix(".tresor-export")
-        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    file.write_all(bytes)?;
-    file.as_file().sync_all()?;
-    file.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    crate::atomic_file::write_private(path, bytes)
 }

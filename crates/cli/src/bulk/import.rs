@@ -21,12 +21,9 @@ use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
 use super::document::{self, Format, Item, ItemValue};
-use super::progress::Progress;
+use super::parallel;
 use super::sealing::{OpenArgs, is_sealed};
 use crate::client::{Endpoint, RemoteArgs};
-
-/// Secrets written at once.
-const IN_FLIGHT: usize = 8;
 
 #[derive(Args, Debug)]
 pub struct ImportArgs {
@@ -166,27 +163,20 @@ async fn write_all(
     key: aws_lc_rs::hmac::Key,
     overwrite: bool,
 ) -> Vec<(String, anyhow::Result<Outcome>)> {
-    let progress = Progress::new("importing", items.len());
-    let limit = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
-    let mut tasks = tokio::task::JoinSet::new();
-    for item in items {
-        let token = request_token(&key, &item.name);
-        let (endpoint, limit) = (Arc::clone(&endpoint), Arc::clone(&limit));
-        tasks.spawn(async move {
-            let _slot = limit
-                .acquire_owned()
-                .await
-                .expect("the semaphore stays open");
-            let outcome = write_one(&endpoint, &item, &token, overwrite).await;
-            (item.name, outcome)
-        });
-    }
-    let mut outcomes = Vec::new();
-    while let Some(done) = tasks.join_next().await {
-        outcomes.push(done.unwrap_or_else(|e| ("?".into(), Err(anyhow::anyhow!("{e}")))));
-        progress.advance();
-    }
-    progress.finish();
+    let key = Arc::new(key);
+    let mut outcomes: Vec<(String, anyhow::Result<Outcome>)> =
+        parallel::each("importing", items, |item| {
+            let (endpoint, key) = (Arc::clone(&endpoint), Arc::clone(&key));
+            async move {
+                let token = request_token(&key, &item.name);
+                let outcome = write_one(&endpoint, &item, &token, overwrite).await;
+                (item.name, outcome)
+            }
+        })
+        .await
+        .into_iter()
+        .map(|done| done.unwrap_or_else(|e| ("?".into(), Err(anyhow::anyhow!("{e}")))))
+        .collect();
     outcomes.sort_by(|a, b| a.0.cmp(&b.0));
     outcomes
 }
