@@ -44,15 +44,22 @@ struct Tally {
     first_error: Option<String>,
 }
 
+impl Tally {
+    fn new() -> anyhow::Result<Tally> {
+        Ok(Tally {
+            // 1 µs to 60 s, three significant digits.
+            latencies: Histogram::new_with_bounds(1, 60_000_000, 3)?,
+            sent: 0,
+            requests: 0,
+            errors: 0,
+            first_error: None,
+        })
+    }
+}
+
 pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
-    let (address, authority) = args.target.address()?;
-    let plan = Arc::new(Plan {
-        target: args.target.clone(),
-        authority,
-        prefix: args.prefix.clone(),
-        secrets: args.secrets,
-        token: args.token.clone(),
-    });
+    let (plan, address) = Plan::new(&args.target, &args.prefix, args.secrets, args.token.clone())?;
+    let plan = Arc::new(plan);
     let start = Instant::now();
     let measure_from = start + Duration::from_secs(args.warmup);
     let end = measure_from + Duration::from_secs(args.seconds);
@@ -62,13 +69,7 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
         let op = args.op;
         workers.spawn(async move { drive(plan, op, address, worker, measure_from, end).await });
     }
-    let mut total = Tally {
-        latencies: Histogram::new_with_bounds(1, 60_000_000, 3)?,
-        sent: 0,
-        requests: 0,
-        errors: 0,
-        first_error: None,
-    };
+    let mut total = Tally::new()?;
     while let Some(done) = workers.join_next().await {
         let tally = done??;
         total.latencies.add(&tally.latencies)?;
@@ -106,13 +107,7 @@ async fn drive(
     end: Instant,
 ) -> anyhow::Result<Tally> {
     let mut rng = fastrand::Rng::with_seed(worker as u64 * 7919 + 1);
-    let mut tally = Tally {
-        latencies: Histogram::new_with_bounds(1, 60_000_000, 3)?,
-        sent: 0,
-        requests: 0,
-        errors: 0,
-        first_error: None,
-    };
+    let mut tally = Tally::new()?;
     let mut connection = Connection::open(address).await?;
     let mut n = 0u64;
     loop {

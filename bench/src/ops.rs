@@ -32,6 +32,24 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The plan for `target`, and the address to connect to.
+    pub fn new(
+        target: &Target,
+        prefix: &str,
+        secrets: usize,
+        token: Option<String>,
+    ) -> anyhow::Result<(Plan, std::net::SocketAddr)> {
+        let (address, authority) = target.address()?;
+        let plan = Plan {
+            target: target.clone(),
+            authority,
+            prefix: prefix.to_string(),
+            secrets,
+            token,
+        };
+        Ok((plan, address))
+    }
+
     /// The name of seeded secret `i`.
     pub fn name(&self, i: usize) -> String {
         format!("{}{i:06}", self.prefix)

@@ -28,14 +28,8 @@ pub struct SeedArgs {
 }
 
 pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
-    let (address, authority) = args.target.address()?;
-    let plan = Arc::new(Plan {
-        target: args.target.clone(),
-        authority,
-        prefix: args.prefix.clone(),
-        secrets: args.secrets,
-        token: None,
-    });
+    let (plan, address) = Plan::new(&args.target, &args.prefix, args.secrets, None)?;
+    let plan = Arc::new(plan);
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut workers = tokio::task::JoinSet::new();

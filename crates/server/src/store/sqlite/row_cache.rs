@@ -37,7 +37,8 @@ pub struct RowCache {
 
 #[derive(Default)]
 struct Inner {
-    by_name: HashMap<(String, String), SecretKey>,
+    /// Region → name → id (looked up by `&str`, without allocating).
+    by_name: HashMap<String, HashMap<String, SecretKey>>,
     secrets: HashMap<SecretKey, Arc<Cached>>,
     /// By key id.
     keys: HashMap<String, KmsKeyRow>,
@@ -73,7 +74,9 @@ impl RowCache {
             inner.secrets.remove(id);
         }
         if !ids.is_empty() {
-            inner.by_name.retain(|_, id| !ids.contains(id));
+            for names in inner.by_name.values_mut() {
+                names.retain(|_, id| !ids.contains(id));
+            }
         }
         for key_id in key_ids {
             inner.keys.remove(key_id);
@@ -102,10 +105,7 @@ impl RowCache {
 
     fn id_of(&self, region: &str, name: &str) -> Option<SecretKey> {
         let inner = self.inner.read().unwrap_or_else(|p| p.into_inner());
-        inner
-            .by_name
-            .get(&(region.to_string(), name.to_string()))
-            .copied()
+        inner.by_name.get(region)?.get(name).copied()
     }
 
     /// Keeps a loaded secret, unless a commit dropped anything since
@@ -119,12 +119,16 @@ impl RowCache {
             && let Some(&evicted) = inner.secrets.keys().next()
         {
             inner.secrets.remove(&evicted);
-            inner.by_name.retain(|_, id| *id != evicted);
+            for names in inner.by_name.values_mut() {
+                names.retain(|_, id| *id != evicted);
+            }
         }
         let id = row.id;
         inner
             .by_name
-            .insert((row.region.clone(), row.name.clone()), id);
+            .entry(row.region.clone())
+            .or_default()
+            .insert(row.name.clone(), id);
         inner.secrets.insert(
             id,
             Arc::new(Cached {
