@@ -18,6 +18,8 @@ pub enum Op {
     Put,
     /// ListSecrets filtered to one name prefix (about 100 secrets per 100,000).
     List,
+    /// BatchGetSecretValue filtered to one name prefix: the first page of 20 values.
+    Batch,
     /// The agent's GET /secretsmanager/get?secretId=… (no SigV4; the SSRF token).
     Agent,
 }
@@ -82,6 +84,7 @@ impl Plan {
                 }),
             ),
             Op::List => self.list(rng),
+            Op::Batch => self.batch(rng),
             Op::Mixed => match rng.u32(..1000) {
                 0..900 => (
                     "GetSecretValue",
@@ -100,15 +103,24 @@ impl Plan {
     }
 
     fn list(&self, rng: &mut fastrand::Rng) -> (&'static str, serde_json::Value) {
-        // Names are <prefix><6 digits>: a 4-digit prefix picks 100 of them.
-        let group = rng.usize(..(self.secrets / 100).max(1));
         (
             "ListSecrets",
-            json!({
-                "MaxResults": 100,
-                "Filters": [{ "Key": "name", "Values": [format!("{}{group:04}", self.prefix)] }],
-            }),
+            json!({ "MaxResults": 100, "Filters": self.name_group(rng) }),
         )
+    }
+
+    fn batch(&self, rng: &mut fastrand::Rng) -> (&'static str, serde_json::Value) {
+        (
+            "BatchGetSecretValue",
+            json!({ "MaxResults": 20, "Filters": self.name_group(rng) }),
+        )
+    }
+
+    /// A name filter matching a random group of about 100 seeded secrets
+    /// (names are <prefix><6 digits>: a 4-digit prefix picks 100 of them).
+    fn name_group(&self, rng: &mut fastrand::Rng) -> serde_json::Value {
+        let group = rng.usize(..(self.secrets / 100).max(1));
+        json!([{ "Key": "name", "Values": [format!("{}{group:04}", self.prefix)] }])
     }
 
     fn agent_request(&self, rng: &mut fastrand::Rng) -> http::Request<Full<Bytes>> {
