@@ -8,6 +8,11 @@
 //! cursor from before a restart (or from another node) reports every
 //! followed secret as changed — a spurious wake-up, never a missed one.
 //!
+//! Memory is bounded: the feed remembers the last change of at most
+//! `MAX_TRACKED` secrets. When it forgets the older half, a cursor from
+//! before what it still knows reports every followed secret as changed,
+//! like a cursor from another process.
+//!
 //! In-process only: a multi-node cluster needs PostgreSQL LISTEN/NOTIFY to
 //! carry changes between nodes.
 
@@ -17,10 +22,37 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+/// How many secrets' last changes the feed remembers (about 150 bytes
+/// each); a store of a million secrets once grew this map by 185 MB.
+const MAX_TRACKED: usize = 65_536;
+
 pub struct Changes {
     epoch: u64,
-    last: Mutex<HashMap<String, u64>>,
+    recent: Mutex<Recent>,
     seq: watch::Sender<u64>,
+}
+
+/// The last change of each recently changed secret, by ARN.
+#[derive(Default)]
+struct Recent {
+    last: HashMap<String, u64>,
+    /// Changes up to this sequence number may have been forgotten.
+    floor: u64,
+}
+
+impl Recent {
+    /// Forgets the older half once more than `max` secrets are tracked.
+    fn bound(&mut self, max: usize) {
+        if self.last.len() <= max {
+            return;
+        }
+        let mut seqs: Vec<u64> = self.last.values().copied().collect();
+        let middle = seqs.len() / 2;
+        let (_, floor, _) = seqs.select_nth_unstable(middle);
+        self.floor = *floor;
+        let floor = self.floor;
+        self.last.retain(|_, seq| *seq > floor);
+    }
 }
 
 impl Default for Changes {
@@ -29,7 +61,7 @@ impl Default for Changes {
         aws_lc_rs::rand::fill(&mut epoch).expect("the system RNG does not fail");
         Changes {
             epoch: u64::from_be_bytes(epoch) >> 1,
-            last: Mutex::new(HashMap::new()),
+            recent: Mutex::new(Recent::default()),
             seq: watch::Sender::new(0),
         }
     }
@@ -46,14 +78,15 @@ pub struct Found {
 impl Changes {
     /// Records that these secrets changed (after their commit).
     pub fn note<'a>(&self, arns: impl IntoIterator<Item = &'a str>) {
-        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
         let next = *self.seq.borrow() + 1;
         let mut any = false;
         for arn in arns {
-            last.insert(arn.to_string(), next);
+            recent.last.insert(arn.to_string(), next);
             any = true;
         }
         if any {
+            recent.bound(MAX_TRACKED);
             // Sent under the lock, so sequence numbers reach the map in order.
             self.seq.send_replace(next);
         }
@@ -105,9 +138,13 @@ impl Changes {
     }
 
     fn changed_since(&self, since: u64, arns: &[String]) -> Vec<String> {
-        let last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        let recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        if since < recent.floor {
+            // What changed after `since` may have been forgotten.
+            return arns.to_vec();
+        }
         arns.iter()
-            .filter(|arn| last.get(*arn).is_some_and(|seq| *seq > since))
+            .filter(|arn| recent.last.get(*arn).is_some_and(|seq| *seq > since))
             .cloned()
             .collect()
     }
@@ -153,5 +190,35 @@ mod tests {
             .wait("1.5", &["arn:a".to_string()], Duration::from_millis(20))
             .await;
         assert_eq!(foreign.changed, vec!["arn:a".to_string()]);
+    }
+
+    #[tokio::test]
+    async fn the_feed_forgets_old_changes_but_never_misses_one() {
+        let changes = Changes::default();
+        let start = changes.now();
+        changes.note(["arn:old"]);
+        let after_old = changes.now();
+        for i in 0..MAX_TRACKED {
+            changes.note([format!("arn:{i}").as_str()]);
+        }
+        {
+            let recent = changes.recent.lock().unwrap();
+            let tracked = recent.last.len();
+            assert!(tracked <= MAX_TRACKED / 2 + 1, "the map stays bounded");
+            assert!(!recent.last.contains_key("arn:old"));
+        }
+        let quick = Duration::from_millis(10);
+        // From before the forgotten change: reported, though forgotten.
+        let old = vec!["arn:old".to_string()];
+        assert_eq!(changes.wait(&start, &old, quick).await.changed, old);
+        // From after it, a cursor older than the floor still hears of
+        // every followed secret (a spurious wake-up, not a miss).
+        assert_eq!(changes.wait(&after_old, &old, quick).await.changed, old);
+        // A cursor newer than the floor: only real changes.
+        let now = changes.now();
+        assert!(changes.wait(&now, &old, quick).await.changed.is_empty());
+        let last = vec![format!("arn:{}", MAX_TRACKED - 1)];
+        let before_last = format!("{}.{}", changes.epoch, *changes.seq.borrow() - 1);
+        assert_eq!(changes.wait(&before_last, &last, quick).await.changed, last);
     }
 }
