@@ -6,6 +6,7 @@
 //! change) the redacted response, and renders the record: compact JSON
 //! with sorted keys, the exact bytes the chain hashes.
 
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::auth::Caller;
@@ -64,62 +65,64 @@ impl Draft {
     /// The event as a row ready to chain: its record and the columns
     /// lookups use; `trail` fills in its place in the chain.
     pub fn finish(&self, outcome: &Outcome, resources: &[String]) -> AuditEventRow {
-        let resources: Vec<Value> = resources
+        let resources: Vec<Resource> = resources
             .iter()
-            .map(
-                |arn| json!({"ARN": arn, "type": resource_type(arn), "accountId": self.account_id}),
-            )
+            .map(|arn| Resource {
+                arn,
+                account_id: &self.account_id,
+                kind: resource_type(arn),
+            })
             .collect();
-        let mut record = Map::new();
-        let mut put = |k: &str, v: Value| {
-            record.insert(k.to_string(), v);
-        };
-        put("eventVersion", json!(EVENT_VERSION));
-        put("userIdentity", self.user_identity.clone());
-        put("eventTime", json!(iso_time(self.event_time_ms)));
-        put("eventSource", json!(self.event_source));
-        put("eventName", json!(self.event_name));
-        put("awsRegion", json!(self.region));
-        put("sourceIPAddress", json!(self.source_ip));
-        if let Some(agent) = &self.user_agent {
-            put("userAgent", json!(agent));
-        }
-        match outcome {
-            Outcome::Failure { code, decided, .. } if !decided || is_malformed_input(code) => {
-                put("requestParameters", Value::Null);
-                put(
-                    "additionalEventData",
-                    json!({"requestParametersOmitted": "the request was malformed"}),
-                );
-            }
-            _ => put("requestParameters", self.request_parameters.clone()),
-        }
-        match outcome {
-            Outcome::Success { response } => put("responseElements", response.clone()),
+        let omitted = matches!(outcome, Outcome::Failure { code, decided, .. }
+            if !decided || is_malformed_input(code));
+        let (error_code, error_message, response_elements) = match outcome {
+            Outcome::Success { response } => (None, None, response),
             Outcome::Failure { code, message, .. } => {
-                put("errorCode", json!(code));
-                put("errorMessage", json!(message));
-                put("responseElements", Value::Null);
+                (Some(code.as_str()), Some(message.as_str()), &Value::Null)
             }
-        }
-        put("requestID", json!(self.request_id));
-        put("eventID", json!(self.event_id));
-        put("readOnly", json!(self.read_only));
-        put("resources", Value::Array(resources.clone()));
-        put("eventType", json!(self.event_type));
-        put("managementEvent", json!(true));
-        put("recipientAccountId", json!(self.account_id));
-        put("eventCategory", json!("Management"));
-        if self.secure_transport {
-            put("tlsDetails", json!({"tlsVersion": "TLSv1.2+"}));
-        }
-        let lookup: Vec<Value> = resources
+        };
+        let record = Record {
+            additional_event_data: omitted.then_some(OmittedParameters {
+                request_parameters_omitted: "the request was malformed",
+            }),
+            aws_region: &self.region,
+            error_code,
+            error_message,
+            event_category: "Management",
+            event_id: &self.event_id,
+            event_name: &self.event_name,
+            event_source: self.event_source,
+            event_time: iso_time(self.event_time_ms),
+            event_type: self.event_type,
+            event_version: EVENT_VERSION,
+            management_event: true,
+            read_only: self.read_only,
+            recipient_account_id: &self.account_id,
+            request_id: &self.request_id,
+            request_parameters: if omitted {
+                &Value::Null
+            } else {
+                &self.request_parameters
+            },
+            resources: &resources,
+            response_elements,
+            source_ip_address: &self.source_ip,
+            tls_details: self.secure_transport.then_some(TlsDetails {
+                tls_version: "TLSv1.2+",
+            }),
+            user_agent: self.user_agent.as_deref(),
+            user_identity: &self.user_identity,
+        };
+        let lookup: Vec<LookupResource> = resources
             .iter()
-            .map(|r| json!({"type": r["type"], "name": r["ARN"]}))
+            .map(|r| LookupResource {
+                name: r.arn,
+                kind: r.kind,
+            })
             .collect();
         AuditEventRow {
             seq: 0,
-            record: Value::Object(record).to_string(),
+            record: serde_json::to_string(&record).expect("a record serialises"),
             event_id: self.event_id.clone(),
             event_time: self.event_time_ms,
             event_name: self.event_name.clone(),
@@ -127,12 +130,81 @@ impl Draft {
             username: self.username.clone(),
             access_key_id: self.access_key_id.clone(),
             read_only: self.read_only,
-            resources: Value::Array(lookup).to_string(),
+            resources: serde_json::to_string(&lookup).expect("resources serialise"),
             prev_hash: Vec::new(),
             hash: Vec::new(),
             mac: Vec::new(),
         }
     }
+}
+
+/// The record as written. Fields are declared in byte order of their JSON
+/// names, so the output has sorted keys (what a `serde_json::Map` would
+/// give) without building one: the test `records_have_sorted_keys` holds
+/// the two to the same bytes.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Record<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    additional_event_data: Option<OmittedParameters>,
+    aws_region: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_message: Option<&'a str>,
+    event_category: &'static str,
+    #[serde(rename = "eventID")]
+    event_id: &'a str,
+    event_name: &'a str,
+    event_source: &'a str,
+    event_time: String,
+    event_type: &'a str,
+    event_version: &'static str,
+    management_event: bool,
+    read_only: bool,
+    recipient_account_id: &'a str,
+    #[serde(rename = "requestID")]
+    request_id: &'a str,
+    request_parameters: &'a Value,
+    resources: &'a [Resource<'a>],
+    response_elements: &'a Value,
+    #[serde(rename = "sourceIPAddress")]
+    source_ip_address: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls_details: Option<TlsDetails>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_agent: Option<&'a str>,
+    user_identity: &'a Value,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OmittedParameters {
+    request_parameters_omitted: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TlsDetails {
+    tls_version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Resource<'a> {
+    #[serde(rename = "ARN")]
+    arn: &'a str,
+    #[serde(rename = "accountId")]
+    account_id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+/// The `resources` column LookupEvents filters on.
+#[derive(Serialize)]
+struct LookupResource<'a> {
+    name: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
 }
 
 impl Draft {
@@ -264,8 +336,7 @@ pub fn resource_type(arn: &str) -> &'static str {
 pub fn iso_time(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .unwrap_or_default()
-        .format("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// CloudTrail's `userIdentity` of a verified caller, and its LookupEvents
@@ -421,5 +492,62 @@ mod tests {
         let parsed: Value = serde_json::from_str(&malformed.record).unwrap();
         assert_eq!(parsed["requestParameters"], Value::Null);
         assert!(!malformed.record.contains("prod/db"));
+    }
+
+    #[test]
+    fn records_have_sorted_keys_whatever_the_outcome() {
+        let draft = Draft {
+            event_id: "e".into(),
+            event_time_ms: 1_795_678_642_604,
+            request_id: "r".into(),
+            target: None,
+            event_name: "PutSecretValue".into(),
+            event_source: "secretsmanager.amazonaws.com",
+            region: "eu-west-1".into(),
+            source_ip: "10.0.0.1".into(),
+            user_agent: Some("aws-cli/2".into()),
+            user_identity: json!({"type": "IAMUser", "arn": "a", "accountId": "1"}),
+            username: Some("alice".into()),
+            access_key_id: Some("AKIA".into()),
+            request_parameters: json!({"secretId": "prod/db", "secretString": "HIDDEN"}),
+            read_only: false,
+            account_id: "111122223333".into(),
+            secure_transport: true,
+            event_type: "AwsApiCall",
+        };
+        let resources = [
+            "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/db-AbCdEf".to_string(),
+            "arn:aws:kms:eu-west-1:111122223333:key/k".to_string(),
+        ];
+        let outcomes = [
+            Outcome::Success {
+                response: json!({"versionId": "v", "arn": "x"}),
+            },
+            Outcome::Failure {
+                code: "ResourceNotFoundException".into(),
+                message: "gone \"quoted\"".into(),
+                decided: true,
+            },
+            Outcome::Failure {
+                code: "SerializationException".into(),
+                message: "bad".into(),
+                decided: true,
+            },
+        ];
+        for outcome in &outcomes {
+            let done = draft.finish(outcome, &resources);
+            let parsed: Value = serde_json::from_str(&done.record).unwrap();
+            assert_eq!(parsed.to_string(), done.record, "sorted and compact");
+            assert_eq!(parsed["eventTime"], "2026-11-26T07:37:22Z");
+            assert_eq!(parsed["tlsDetails"]["tlsVersion"], "TLSv1.2+");
+            assert_eq!(parsed["resources"][1]["type"], "AWS::KMS::Key");
+            let lookup: Value = serde_json::from_str(&done.resources).unwrap();
+            assert_eq!(lookup.to_string(), done.resources);
+            assert_eq!(lookup[0]["name"], resources[0].as_str());
+        }
+        let malformed: Value =
+            serde_json::from_str(&draft.finish(&outcomes[2], &resources).record).unwrap();
+        assert_eq!(malformed["requestParameters"], Value::Null);
+        assert!(malformed["additionalEventData"]["requestParametersOmitted"].is_string());
     }
 }
