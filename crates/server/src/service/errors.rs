@@ -102,6 +102,10 @@ pub fn internal(context: &str, error: &dyn std::fmt::Display) -> AwsError {
 
 /// Storage failures are server faults: logged here, generic to the client.
 pub fn from_store(e: StoreError) -> AwsError {
+    if e.is_not_in_memory() {
+        // A memory-path miss: its answer is discarded and the read reruns.
+        return AwsError::internal();
+    }
     internal("storage failure", &e)
 }
 

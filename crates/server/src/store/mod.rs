@@ -29,6 +29,21 @@ pub struct StoreError(pub String);
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+const NOT_IN_MEMORY: &str = "not in memory";
+
+impl StoreError {
+    /// What a memory-only read (`Store::read_from_memory`) answers when
+    /// storage would have to: not a failure — the read reruns against
+    /// storage — so it is never logged as one.
+    pub fn not_in_memory() -> StoreError {
+        StoreError(NOT_IN_MEMORY.into())
+    }
+
+    pub fn is_not_in_memory(&self) -> bool {
+        self.0 == NOT_IN_MEMORY
+    }
+}
+
 /// Reads against committed state (or, inside a write job, the job's own
 /// uncommitted state).
 pub trait ReadTxn {

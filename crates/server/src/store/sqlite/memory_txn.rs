@@ -28,7 +28,7 @@ impl<'c> MemoryTxn<'c> {
 
     fn miss<T>(&self) -> StoreResult<T> {
         self.missed.set(true);
-        Err(StoreError("not in memory".into()))
+        Err(StoreError::not_in_memory())
     }
 }
 
