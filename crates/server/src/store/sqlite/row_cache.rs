@@ -46,6 +46,21 @@ struct Inner {
     materials: HashMap<String, Vec<KeyMaterialRow>>,
 }
 
+impl Inner {
+    /// Drops a secret and its name (found through its row: no scan).
+    fn forget(&mut self, id: SecretKey) {
+        let Some(cached) = self.secrets.remove(&id) else {
+            return;
+        };
+        let row = &cached.row;
+        if let Some(names) = self.by_name.get_mut(row.region.as_str())
+            && names.get(row.name.as_str()) == Some(&id)
+        {
+            names.remove(row.name.as_str());
+        }
+    }
+}
+
 struct Cached {
     row: SecretRow,
     versions: Vec<VersionRow>,
@@ -71,12 +86,7 @@ impl RowCache {
         let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
         self.generation.fetch_add(1, Ordering::SeqCst);
         for id in ids {
-            inner.secrets.remove(id);
-        }
-        if !ids.is_empty() {
-            for names in inner.by_name.values_mut() {
-                names.retain(|_, id| !ids.contains(id));
-            }
+            inner.forget(*id);
         }
         for key_id in key_ids {
             inner.keys.remove(key_id);
@@ -118,10 +128,7 @@ impl RowCache {
         if inner.secrets.len() >= CAPACITY
             && let Some(&evicted) = inner.secrets.keys().next()
         {
-            inner.secrets.remove(&evicted);
-            for names in inner.by_name.values_mut() {
-                names.retain(|_, id| *id != evicted);
-            }
+            inner.forget(evicted);
         }
         let id = row.id;
         inner
@@ -300,6 +307,28 @@ mod tests {
         assert_eq!(hit.unwrap().name, "a");
         cache.invalidate(&[1], &[]);
         assert!(cache.get(1).is_none() && cache.id_of("us-east-1", "a").is_none());
+    }
+
+    #[test]
+    fn a_full_cache_evicts_a_secret_with_its_name() {
+        let cache = RowCache::default();
+        for id in 0..CAPACITY as SecretKey + 10 {
+            let name = format!("s{id}");
+            cache
+                .view()
+                .secret_by_name(
+                    "us-east-1",
+                    &name,
+                    || Ok(Some(row(id, &name))),
+                    |_| Ok(vec![]),
+                )
+                .unwrap();
+        }
+        let inner = cache.inner.read().unwrap();
+        assert_eq!(inner.secrets.len(), CAPACITY);
+        let names = &inner.by_name["us-east-1"];
+        assert_eq!(names.len(), CAPACITY, "no name outlives its secret");
+        assert!(names.values().all(|id| inner.secrets.contains_key(id)));
     }
 
     #[test]
