@@ -137,13 +137,29 @@ pub async fn restore_secret(
     .await
 }
 
-/// Deletes, for good, every secret whose recovery window has ended.
-/// Returns how many were removed.
+/// Secrets one purge transaction removes at most: the writer, and every
+/// request waiting for its audit event, is held only that long.
+const PURGE_STEP: usize = 100;
+
+/// Deletes, for good, every secret whose recovery window has ended, in
+/// transactions of at most `PURGE_STEP` secrets. Returns how many were
+/// removed.
 pub async fn purge_due(svc: &Service) -> Result<usize, AwsError> {
     let now = svc.now();
+    let mut total = 0;
+    loop {
+        let purged = purge_step(svc, now).await?;
+        total += purged;
+        if purged < PURGE_STEP {
+            return Ok(total);
+        }
+    }
+}
+
+async fn purge_step(svc: &Service, now: i64) -> Result<usize, AwsError> {
     let purged = svc
         .write(move |svc, txn| {
-            let due = txn.secrets_due_for_purge(now)?;
+            let due = txn.secrets_due_for_purge(now, PURGE_STEP)?;
             let mut arns = Vec::with_capacity(due.len());
             for id in &due {
                 if let Some(row) = txn.secret_by_id(*id)? {

@@ -61,8 +61,9 @@ pub trait ReadTxn {
     fn versions(&self, secret: SecretKey) -> StoreResult<Vec<VersionRow>>;
     fn sealed_value(&self, secret: SecretKey, version_id: &str)
     -> StoreResult<Option<SealedValue>>;
-    /// Secrets whose deletion date is at or before `now`.
-    fn secrets_due_for_purge(&self, now: Millis) -> StoreResult<Vec<SecretKey>>;
+    /// Up to `limit` secrets whose deletion date is at or before `now`,
+    /// the longest due first.
+    fn secrets_due_for_purge(&self, now: Millis, limit: usize) -> StoreResult<Vec<SecretKey>>;
     fn access_key(&self, access_key_id: &str) -> StoreResult<Option<AccessKeyRow>>;
     fn access_keys(&self) -> StoreResult<Vec<AccessKeyRow>>;
     fn iam_entity(&self, kind: &str, name_key: &str) -> StoreResult<Option<IamEntityRow>>;

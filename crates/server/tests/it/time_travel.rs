@@ -10,6 +10,39 @@ use crate::harness::{Harness, token};
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 #[tokio::test]
+async fn a_large_purge_removes_every_due_secret_in_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = Harness::open(dir.path()).await;
+    // More than two of the purge's transactions' worth.
+    let names: Vec<String> = (0..230).map(|i| format!("many/{i:03}")).collect();
+    for name in &names {
+        h.create(name, "v").await;
+        h.ok(
+            Operation::DeleteSecret,
+            json!({"SecretId": name, "RecoveryWindowInDays": 7}),
+        )
+        .await;
+    }
+    h.create("many/kept", "v").await;
+    h.clock.advance_ms(7 * DAY_MS);
+    assert_eq!(purge_due(&h.service).await.unwrap(), names.len());
+    assert_eq!(purge_due(&h.service).await.unwrap(), 0);
+    let listed = h
+        .ok(
+            Operation::ListSecrets,
+            json!({"IncludePlannedDeletion": true, "Filters": [{"Key": "name", "Values": ["many/"]}]}),
+        )
+        .await;
+    let left: Vec<&str> = listed["SecretList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["Name"].as_str().unwrap())
+        .collect();
+    assert_eq!(left, ["many/kept"]);
+}
+
+#[tokio::test]
 async fn secrets_are_purged_when_their_recovery_window_ends() {
     let dir = tempfile::tempdir().unwrap();
     let h = Harness::open(dir.path()).await;

@@ -290,14 +290,15 @@ impl ReadTxn for SqliteTxn<'_> {
         }
     }
 
-    fn secrets_due_for_purge(&self, now: Millis) -> StoreResult<Vec<SecretKey>> {
+    fn secrets_due_for_purge(&self, now: Millis, limit: usize) -> StoreResult<Vec<SecretKey>> {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT id FROM secrets WHERE deletion_ms IS NOT NULL AND deletion_ms <= ?1",
+                "SELECT id FROM secrets WHERE deletion_ms IS NOT NULL AND deletion_ms <= ?1
+                 ORDER BY deletion_ms LIMIT ?2",
             )
             .map_err(err)?;
-        stmt.query_map([now], |r| r.get(0))
+        stmt.query_map(rusqlite::params![now, limit as i64], |r| r.get(0))
             .map_err(err)?
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(err)
