@@ -28,7 +28,7 @@ pub struct Pruned {
 
 /// Events one pruning transaction removes, about: the writer (and with it
 /// every request, which waits for its audit event) is held only that long.
-const PRUNE_STEP: i64 = 10_000;
+const PRUNE_STEP: i64 = 2_000;
 
 /// Prunes the events older than `before` (epoch ms), up to the newest
 /// checkpoint made before then. `None`: nothing to prune.
