@@ -27,8 +27,10 @@ pub struct Pruned {
 }
 
 /// Events one pruning transaction removes, about: the writer (and with it
-/// every request, which waits for its audit event) is held only that long.
-const PRUNE_STEP: i64 = 2_000;
+/// every request, which waits for its audit event) is held only that long
+/// (a few milliseconds; each step also rests as long as it took, so that
+/// requests get at least half of the writer while a pruning runs).
+const PRUNE_STEP: i64 = 500;
 
 /// Prunes the events older than `before` (epoch ms), up to the newest
 /// checkpoint made before then. `None`: nothing to prune.
@@ -46,7 +48,13 @@ pub async fn prune(
     // Fixed by the first step: the steps' own records (and checkpoints)
     // are never pruned by the same call.
     let mut through: Option<i64> = None;
-    while let Some((step, last)) = prune_step(trail, account_id, region, before, through).await? {
+    loop {
+        let started = std::time::Instant::now();
+        let Some((step, last)) = prune_step(trail, account_id, region, before, through).await?
+        else {
+            break;
+        };
+        tokio::time::sleep(started.elapsed()).await;
         through = Some(last);
         total = Some(Pruned {
             through_seq: step.through_seq,
