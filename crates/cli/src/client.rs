@@ -84,6 +84,17 @@ impl Endpoint {
 
     /// Sends one request; returns status and body.
     pub async fn send(&self, request: Request<Full<Bytes>>) -> anyhow::Result<(u16, Bytes)> {
+        let response = self.send_streaming(request).await?;
+        let status = response.status().as_u16();
+        let body = response.into_body().collect().await?.to_bytes();
+        Ok((status, body))
+    }
+
+    /// Sends one request; the response's body arrives as it is read.
+    pub async fn send_streaming(
+        &self,
+        request: Request<Full<Bytes>>,
+    ) -> anyhow::Result<hyper::Response<hyper::body::Incoming>> {
         let host = self.url.host().unwrap_or_default().to_string();
         let https = self.url.scheme_str() == Some("https");
         let port = self.url.port_u16().unwrap_or(if https { 443 } else { 80 });
@@ -223,6 +234,35 @@ impl Endpoint {
         target: Option<&str>,
         body: Vec<u8>,
     ) -> anyhow::Result<(u16, Bytes)> {
+        let request = self.signed_request(service, region, content_type, target, body)?;
+        self.send(request).await
+    }
+
+    /// A signed awsJson call of Tresor's operator API whose answer is
+    /// streamed (a backup); the caller reads the body.
+    pub async fn operator_download(
+        &self,
+        operation: &str,
+    ) -> anyhow::Result<hyper::Response<hyper::body::Incoming>> {
+        let request = self.signed_request(
+            "tresor",
+            &self.config.region,
+            "application/x-amz-json-1.1",
+            Some(&format!("TresorOperator.{operation}")),
+            b"{}".to_vec(),
+        )?;
+        self.send_streaming(request).await
+    }
+
+    /// `body` as a request signed with the caller's AWS credentials.
+    fn signed_request(
+        &self,
+        service: &str,
+        region: &str,
+        content_type: &'static str,
+        target: Option<&str>,
+        body: Vec<u8>,
+    ) -> anyhow::Result<Request<Full<Bytes>>> {
         let credentials = self
             .config
             .credentials
@@ -258,7 +298,7 @@ impl Endpoint {
             },
         )
         .map_err(|e| anyhow!("cannot sign the request: {e:?}"))?;
-        self.send(Request::from_parts(parts, full)).await
+        Ok(Request::from_parts(parts, full))
     }
 }
 
@@ -305,7 +345,10 @@ pub fn describe_error(status: u16, body: &serde_json::Value) -> String {
     format!("{code} (HTTP {status}): {message}")
 }
 
-async fn exchange<I>(io: I, request: Request<Full<Bytes>>) -> anyhow::Result<(u16, Bytes)>
+async fn exchange<I>(
+    io: I,
+    request: Request<Full<Bytes>>,
+) -> anyhow::Result<hyper::Response<hyper::body::Incoming>>
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
@@ -313,10 +356,7 @@ where
     tokio::spawn(async move {
         let _ = connection.await;
     });
-    let response = sender.send_request(request).await?;
-    let status = response.status().as_u16();
-    let body = response.into_body().collect().await?.to_bytes();
-    Ok((status, body))
+    Ok(sender.send_request(request).await?)
 }
 
 fn tls_config(ca: Option<&Path>) -> anyhow::Result<rustls::ClientConfig> {

@@ -8,6 +8,7 @@ mod agent;
 mod atomic_file;
 mod audit_cmd;
 mod aws_config;
+mod backup_cmd;
 mod bulk;
 mod client;
 mod exec_cmd;
@@ -55,6 +56,9 @@ enum Command {
     /// Read, export and verify the audit trail.
     #[command(subcommand)]
     Audit(audit_cmd::AuditCommand),
+    /// Take, verify and restore backups.
+    #[command(subcommand)]
+    Backup(backup_cmd::BackupCommand),
     /// Run a program with secrets in its environment.
     Exec(exec_cmd::ExecArgs),
     /// Serve a local cache of secrets with the AWS Secrets Manager Agent's HTTP API.
@@ -93,6 +97,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit(command) => {
             harden::harden_process();
             audit_cmd::run(command)
+        }
+        Command::Backup(command) => {
+            harden::harden_process();
+            backup_cmd::run(command)
         }
         // Not hardened: the program it runs keeps the ordinary limits.
         Command::Exec(args) => exec_cmd::run(args),

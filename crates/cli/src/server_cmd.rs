@@ -99,6 +99,38 @@ struct FileConfig {
     /// `[audit]`: how requests wait for their audit events.
     #[serde(default)]
     audit: AuditFile,
+    /// `[backup]`: scheduled backups.
+    backup: Option<BackupFile>,
+}
+
+/// The `[backup]` table: a backup every `interval_hours` into `dir`,
+/// keeping the newest `keep`.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+struct BackupFile {
+    dir: PathBuf,
+    /// Hours between backups (default 24; fractions allowed, at least a minute).
+    interval_hours: Option<f64>,
+    /// How many to keep (default 7).
+    keep: Option<usize>,
+}
+
+impl BackupFile {
+    fn schedule(&self) -> anyhow::Result<tresor_server::backup::BackupSchedule> {
+        let hours = self.interval_hours.unwrap_or(24.0);
+        if !hours.is_finite() || hours * 60.0 < 1.0 {
+            bail!("[backup] interval_hours must be at least 1/60 (one minute)");
+        }
+        let keep = self.keep.unwrap_or(7);
+        if keep == 0 {
+            bail!("[backup] keep must be at least 1");
+        }
+        Ok(tresor_server::backup::BackupSchedule {
+            dir: self.dir.clone(),
+            every: Duration::from_secs_f64(hours * 3600.0),
+            keep,
+        })
+    }
 }
 
 /// The `[audit]` table.
@@ -244,6 +276,7 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
             keep: file.audit.file_keep.unwrap_or(10),
         });
     }
+    config.backup = file.backup.as_ref().map(BackupFile::schedule).transpose()?;
     if file.audit.stdout == Some(true) {
         config.audit.mirrors.push(AuditMirror::Stdout);
     }

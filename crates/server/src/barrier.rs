@@ -136,6 +136,14 @@ impl Barrier {
         &*self.store
     }
 
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.config.data_dir
+    }
+
+    pub fn seal_kind(&self) -> SealKind {
+        self.kind
+    }
+
     pub fn store_arc(&self) -> &Arc<dyn Store> {
         &self.store
     }

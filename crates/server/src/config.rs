@@ -9,6 +9,7 @@ use std::time::Duration;
 use tresor_wire::dto::SecretString;
 
 use crate::audit::AuditSettings;
+use crate::backup::BackupSchedule;
 use crate::kms::root_seal::SealKind;
 use crate::kms::seal::Pkcs11Config;
 
@@ -42,6 +43,8 @@ pub struct Config {
     pub oidc_providers: Vec<OidcProviderConfig>,
     /// How requests wait for their audit events.
     pub audit: AuditSettings,
+    /// Scheduled backups (`[backup]`); none unless configured.
+    pub backup: Option<BackupSchedule>,
 }
 
 /// One trusted OpenID Connect issuer: the IAM OIDC provider of AWS, set in
@@ -138,6 +141,7 @@ impl Config {
             seal: SealConfig::File,
             oidc_providers: Vec::new(),
             audit: AuditSettings::default(),
+            backup: None,
         }
     }
 }

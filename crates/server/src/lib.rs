@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod auth;
 pub mod authz;
+pub mod backup;
 pub mod barrier;
 pub mod changes;
 pub mod clock;
@@ -112,6 +113,10 @@ impl Server {
             Arc::clone(&self.barrier),
             self.config.audit.mirrors.clone(),
         ));
+        let backups =
+            self.config.backup.clone().map(|schedule| {
+                tokio::spawn(backup::backup_loop(Arc::clone(&self.barrier), schedule))
+            });
         let state = Arc::new(http::AppState {
             barrier: self.barrier,
             secure: tls.is_some(),
@@ -120,6 +125,9 @@ impl Server {
         maintenance.abort();
         checkpoints.abort();
         mirrors.abort();
+        if let Some(backups) = backups {
+            backups.abort();
+        }
         Ok(served?)
     }
 }

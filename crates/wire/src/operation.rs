@@ -453,6 +453,7 @@ operations!(
         PruneAuditLog,
         HashAuditValue,
         WaitForSecretChanges,
+        CreateBackup,
     ]
 );
 

@@ -106,6 +106,7 @@ pub async fn handle(
         principal,
         result,
         query_service,
+        attachment,
     } = outcome;
     let (status, body, error) = match result {
         Ok(body) => (StatusCode::OK, body, None),
@@ -133,16 +134,22 @@ pub async fn handle(
         latency_us = started.elapsed().as_micros() as u64,
         "request"
     );
-    let mut response = Response::new(Body::from(body));
+    let mut response = match attachment {
+        Some(file) if status == StatusCode::OK => file.into_response(),
+        _ => {
+            let mut response = Response::new(Body::from(body));
+            response.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static(match protocol {
+                    Protocol::AwsJson => JSON_CONTENT_TYPE,
+                    Protocol::AwsQuery => XML_CONTENT_TYPE,
+                }),
+            );
+            response
+        }
+    };
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static(match protocol {
-            Protocol::AwsJson => JSON_CONTENT_TYPE,
-            Protocol::AwsQuery => XML_CONTENT_TYPE,
-        }),
-    );
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         headers.insert("x-amzn-RequestId", v);
     }
@@ -191,6 +198,8 @@ struct Handled {
     result: Result<Vec<u8>, AwsError>,
     /// The awsQuery service that answers (its errors carry its namespace).
     query_service: Option<Service>,
+    /// A file to send as the body instead of `result` (a backup).
+    attachment: Option<super::operator::Attachment>,
 }
 
 impl Handled {
@@ -200,6 +209,7 @@ impl Handled {
             principal: None,
             result: Err(e),
             query_service: None,
+            attachment: None,
         }
     }
 }
@@ -330,6 +340,7 @@ impl ApiRequest<'_> {
                     principal,
                     result: Err(front_door(caller.service, e)),
                     query_service: None,
+                    attachment: None,
                 };
             }
         };
@@ -352,6 +363,7 @@ impl ApiRequest<'_> {
                         principal,
                         result: Err(e),
                         query_service: None,
+                        attachment: None,
                     };
                 }
             };
@@ -366,9 +378,12 @@ impl ApiRequest<'_> {
         if let Target::Operator(op) = op
             && op != OperatorOperation::WaitForSecretChanges
         {
-            let result = match access.check(Resource::any()) {
-                Ok(()) => super::operator::handle(&self.state.barrier, op, self.body).await,
-                Err(e) => Err(e),
+            let (result, attachment) = match access.check(Resource::any()) {
+                Ok(()) => match super::operator::handle(&self.state.barrier, op, self.body).await {
+                    Ok(answer) => (Ok(answer.json), answer.attachment),
+                    Err(e) => (Err(e), None),
+                },
+                Err(e) => (Err(e), None),
             };
             let result = recorded(&scope, result).await;
             return Handled {
@@ -376,6 +391,7 @@ impl ApiRequest<'_> {
                 principal,
                 result,
                 query_service: None,
+                attachment,
             };
         }
         let ctx = Ctx {
@@ -421,6 +437,7 @@ impl ApiRequest<'_> {
             principal,
             result,
             query_service: None,
+            attachment: None,
         }
     }
 
@@ -458,6 +475,7 @@ impl ApiRequest<'_> {
             principal: None,
             result,
             query_service: Some(Service::Sts),
+            attachment: None,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Tresor's signed operator actions (`X-Amz-Target: TresorOperator.<Op>`,
 //! signing name `tresor`): Seal, RotateRoot, RewrapDataKeys, and the audit
 //! trail's GetAuditPublicKey, ExportAuditLog, VerifyAuditLog,
-//! PruneAuditLog and HashAuditValue.
+//! PruneAuditLog and HashAuditValue, and CreateBackup (whose answer is the
+//! backup file itself).
 //!
 //! They pass the same SigV4 authentication as every API call, and need
 //! their own permission (`tresor:<Op>` on `*`), which only the account root
@@ -37,6 +38,76 @@ struct HashRequest {
     value: tresor_wire::dto::SecretString,
 }
 
+/// What an action answers: JSON, or a file sent as the body instead.
+pub struct Answer {
+    pub json: Vec<u8>,
+    pub attachment: Option<Attachment>,
+}
+
+/// A file answered as the response body (`application/octet-stream`):
+/// an unlinked temporary file, gone once sent or dropped.
+pub struct Attachment {
+    file: std::fs::File,
+    len: u64,
+}
+
+impl Attachment {
+    pub fn into_response(self) -> axum::response::Response {
+        let stream = tokio_util::io::ReaderStream::with_capacity(
+            tokio::fs::File::from_std(self.file),
+            256 * 1024,
+        );
+        let mut response = axum::response::Response::new(axum::body::Body::from_stream(stream));
+        let headers = response.headers_mut();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/octet-stream"),
+        );
+        headers.insert(http::header::CONTENT_LENGTH, self.len.into());
+        response
+    }
+}
+
+/// CreateBackup: a snapshot of the store in the backup format, staged in
+/// an unlinked file in the data directory and answered as the body.
+async fn create_backup(barrier: &Barrier) -> Result<Answer, AwsError> {
+    use std::io::{Seek, Write};
+    let active = barrier.active().ok_or_else(crate::barrier::sealed_error)?;
+    let source = barrier.backup_source(&active);
+    let now = active.audit.now_ms();
+    let (file, manifest) = tokio::task::spawn_blocking(move || {
+        let file = tempfile::tempfile_in(&source.work_dir)
+            .map_err(|e| format!("cannot stage the backup: {e}"))?;
+        let mut out = std::io::BufWriter::new(file);
+        let manifest = crate::backup::create(&source, &mut out, now)?;
+        out.flush()
+            .map_err(|e| format!("cannot stage the backup: {e}"))?;
+        let mut file = out
+            .into_inner()
+            .map_err(|e| format!("cannot stage the backup: {e}"))?;
+        file.rewind()
+            .map_err(|e| format!("cannot stage the backup: {e}"))?;
+        Ok::<_, String>((file, manifest))
+    })
+    .await
+    .unwrap_or_else(|_| Err("the backup task panicked".into()))
+    .map_err(|e| crate::service::internal_error("taking a backup", &e))?;
+    let len = file
+        .metadata()
+        .map_err(|e| crate::service::internal_error("taking a backup", &e))?
+        .len();
+    tracing::info!(
+        bytes = len,
+        secrets = manifest.secrets,
+        audit_head = ?manifest.audit_head_seq,
+        "took a backup on request"
+    );
+    Ok(Answer {
+        json: serde_json::to_vec(&manifest).expect("a manifest serialises"),
+        attachment: Some(Attachment { file, len }),
+    })
+}
+
 /// An action's JSON input; `usage` says what it takes.
 fn input<T: serde::de::DeserializeOwned>(body: &[u8], usage: &str) -> Result<T, AwsError> {
     serde_json::from_slice(body).map_err(|_| AwsError::new(ErrorCode::ValidationException, usage))
@@ -46,8 +117,9 @@ pub async fn handle(
     barrier: &Barrier,
     op: OperatorOperation,
     body: &[u8],
-) -> Result<Vec<u8>, AwsError> {
+) -> Result<Answer, AwsError> {
     let body = match op {
+        OperatorOperation::CreateBackup => return create_backup(barrier).await,
         OperatorOperation::Seal => {
             barrier.seal();
             serde_json::json!({"Sealed": true})
@@ -120,5 +192,8 @@ pub async fn handle(
             serde_json::to_value(report).expect("a report serialises")
         }
     };
-    Ok(serde_json::to_vec(&body).expect("JSON serialises"))
+    Ok(Answer {
+        json: serde_json::to_vec(&body).expect("JSON serialises"),
+        attachment: None,
+    })
 }

@@ -229,6 +229,12 @@ pub trait Store: Send + Sync {
     fn read_from_memory(&self, _job: &mut dyn FnMut(&dyn ReadTxn)) -> bool {
         false
     }
+    /// Writes a consistent copy of everything stored into the new file
+    /// `dest` while serving goes on (blocking: call it off the async
+    /// threads). A backend that cannot says so.
+    fn snapshot_to(&self, _dest: &std::path::Path) -> StoreResult<()> {
+        Err(StoreError("this store cannot take snapshots".into()))
+    }
 }
 
 /// Runs `f` in a write transaction; resolves once its effects are durable.

@@ -13,11 +13,12 @@ mod kms_sql;
 mod memory_txn;
 mod row_cache;
 mod schema;
+pub mod snapshot;
 mod txn;
 mod writer;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -34,6 +35,8 @@ pub use schema::latest_version as latest_schema_version;
 /// and waits for them to close the database (so the WAL is checkpointed
 /// and removed before the process goes on).
 pub struct SqliteStore {
+    /// The database file (a snapshot opens it afresh).
+    path: PathBuf,
     /// Recently read rows, shared by the readers, the writer and
     /// `read_from_memory`.
     cache: Arc<RowCache>,
@@ -95,6 +98,7 @@ impl SqliteStore {
             );
         }
         Ok(SqliteStore {
+            path: path.to_path_buf(),
             cache,
             writes: Some(Mutex::new(write_tx)),
             reads: Some(Mutex::new(read_tx)),
@@ -174,6 +178,10 @@ impl Store for SqliteStore {
         if let Some(reads) = &self.reads {
             let _ = reads.lock().unwrap_or_else(|p| p.into_inner()).send(job);
         }
+    }
+
+    fn snapshot_to(&self, dest: &Path) -> StoreResult<()> {
+        snapshot::snapshot(&self.path, dest)
     }
 }
 
