@@ -28,6 +28,8 @@ pub use config::{
 use std::future::Future;
 use std::sync::Arc;
 
+pub use http::tls::TlsReloader;
+
 use auth::access_keys::AccessKey;
 use barrier::Barrier;
 use clock::{Clock, SystemClock};
@@ -46,12 +48,19 @@ pub struct Server {
     config: Config,
     barrier: Arc<Barrier>,
     initialized: Option<init::Initialized>,
+    tls: Option<(tokio_rustls::TlsAcceptor, TlsReloader)>,
 }
 
 impl Server {
     /// Opens `config.data_dir` (initialising it on a first start in `file`
     /// mode) and unseals it if the configured seal supplies its key.
     pub async fn open(config: Config) -> Result<Server, ServerError> {
+        // First: a bad certificate stops the start before anything is
+        // created on disk.
+        let tls = match &config.tls {
+            Some(files) => Some(http::tls::load(files).map_err(ServerError::Startup)?),
+            None => None,
+        };
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let (dir, initialized) = init::open(&config, clock.now_ms()).await?;
         // Checked now, so that a bad issuer or key file stops the start.
@@ -67,7 +76,14 @@ impl Server {
             config,
             barrier,
             initialized,
+            tls,
         })
+    }
+
+    /// The handle that re-reads the TLS certificate and key while serving
+    /// (the CLI calls it on SIGHUP); `None` when serving plain HTTP.
+    pub fn tls_reloader(&self) -> Option<TlsReloader> {
+        self.tls.as_ref().map(|(_, reloader)| reloader.clone())
     }
 
     /// The administrator key to show the operator: made by this first
@@ -92,18 +108,21 @@ impl Server {
         self.barrier.active().is_none()
     }
 
+    /// Whether the server is sealed, asked again at every call and usable
+    /// while it serves (the CLI keeps the service manager's status line in
+    /// step with it).
+    pub fn seal_probe(&self) -> impl Fn() -> bool + Send + Sync + 'static {
+        let barrier = Arc::clone(&self.barrier);
+        move || barrier.active().is_none()
+    }
+
     /// Serves until `shutdown` resolves, then drains and returns.
     pub async fn serve(
         self,
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
-        let tls = match &self.config.tls {
-            Some(files) => {
-                Some(http::tls_acceptor(&files.cert, &files.key).map_err(ServerError::Startup)?)
-            }
-            None => None,
-        };
+        let tls = self.tls.map(|(acceptor, _)| acceptor);
         let maintenance = tokio::spawn(maintenance_loop(
             Arc::clone(&self.barrier),
             self.config.purge_interval,
