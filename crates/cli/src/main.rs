@@ -13,13 +13,16 @@ mod bulk;
 mod client;
 mod exec_cmd;
 mod fetch;
+mod hangup;
 mod harden;
 mod operator_cmd;
 mod render_cmd;
+mod sd_notify;
 mod seal_args;
 mod secret_cmd;
 mod secret_ref;
 mod server_cmd;
+mod service_status;
 mod template;
 
 use clap::{Parser, Subcommand};

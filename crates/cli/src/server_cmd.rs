@@ -352,7 +352,23 @@ async fn serve(config: Config, listen: SocketAddr) -> anyhow::Result<()> {
         println!();
     }
     tracing::info!(endpoint = %endpoint, data_dir = %data_dir.display(), account = server.account_id(), "Tresor is serving");
-    server.serve(listener, shutdown_signal()).await?;
+    // The service manager hears "ready" once the port accepts connections
+    // (sealed or not) and the SIGHUP handler is in place.
+    let status = crate::service_status::status_line(endpoint, server.seal_probe());
+    let hangups = crate::hangup::listen()?;
+    tokio::spawn(crate::hangup::reload_on_hangup(
+        hangups,
+        server.tls_reloader(),
+        std::sync::Arc::clone(&status),
+    ));
+    let ready = status();
+    crate::sd_notify::ready(&ready);
+    tokio::spawn(crate::service_status::follow(status, ready));
+    let shutdown = async {
+        shutdown_signal().await;
+        crate::sd_notify::stopping();
+    };
+    server.serve(listener, shutdown).await?;
     tracing::info!("stopped");
     Ok(())
 }
