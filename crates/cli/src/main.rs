@@ -15,6 +15,7 @@ mod exec_cmd;
 mod fetch;
 mod hangup;
 mod harden;
+mod man_cmd;
 mod operator_cmd;
 mod render_cmd;
 mod sd_notify;
@@ -76,6 +77,8 @@ enum Command {
     Import(bulk::import::ImportArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
+    /// Print the manual page (roff), or write every page with --out-dir.
+    Man(man_cmd::ManArgs),
 }
 
 fn main() {
@@ -126,6 +129,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => {
             harden::harden_process();
             bulk::import::run(args)
+        }
+        Command::Man(args) => {
+            use clap::CommandFactory;
+            man_cmd::run(args, Cli::command())
         }
         Command::Completions { shell } => {
             use clap::CommandFactory;

@@ -18,10 +18,22 @@ use tresor_wire::dto::SecretString;
 
 use crate::seal_args::{Pkcs11File, SealArgs, SealFile};
 
+/// The end of `tresor server --help` and of tresor-server(1).
+const SERVER_NOTES: &str = "\
+Signals: SIGTERM or SIGINT stops accepting connections, lets in-flight \
+requests finish and exits. SIGHUP re-reads the TLS certificate and key; \
+connections already open are not touched, and a failed reload keeps the \
+previous certificate.
+
+Under systemd (Type=notify) the server reports READY=1 once it accepts \
+connections, sealed or not, and STOPPING=1 when it begins to stop. See \
+packaging/README.md for a hardened unit.";
+
 const DEFAULT_DEV_ACCESS_KEY_ID: &str = "AKIATRESORDEVEXAMPLE";
 const DEFAULT_DEV_SECRET_ACCESS_KEY: &str = "tresor/dev/secret/access/key/NOT/SECRET";
 
 #[derive(Args, Debug)]
+#[command(after_long_help = SERVER_NOTES)]
 pub struct ServerArgs {
     /// TOML configuration file (same settings as the flags).
     #[arg(long, env = "TRESOR_CONFIG")]
