@@ -10,8 +10,9 @@ use tresor_server::TlsReloader;
 use crate::sd_notify;
 use crate::service_status::StatusLine;
 
-/// The SIGHUP stream. Taken before the server says it is ready: until a
-/// handler is installed, SIGHUP's default action ends the process.
+/// The SIGHUP stream. Taken first thing: until a handler is installed,
+/// SIGHUP's default action ends the process. A SIGHUP that comes before
+/// the reload task runs is kept for it.
 pub fn listen() -> anyhow::Result<Signal> {
     Ok(signal(SignalKind::hangup())?)
 }

@@ -322,6 +322,9 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config, listen: SocketAddr) -> anyhow::Result<()> {
+    // From here on a SIGHUP waits for the reload task instead of ending
+    // the process (its default action) while the data directory opens.
+    let hangups = crate::hangup::listen()?;
     let scheme = if config.tls.is_some() {
         "https"
     } else {
@@ -364,10 +367,9 @@ async fn serve(config: Config, listen: SocketAddr) -> anyhow::Result<()> {
         println!();
     }
     tracing::info!(endpoint = %endpoint, data_dir = %data_dir.display(), account = server.account_id(), "Tresor is serving");
-    // The service manager hears "ready" once the port accepts connections
-    // (sealed or not) and the SIGHUP handler is in place.
+    // The service manager hears "ready" once the port accepts connections,
+    // sealed or not.
     let status = crate::service_status::status_line(endpoint, server.seal_probe());
-    let hangups = crate::hangup::listen()?;
     tokio::spawn(crate::hangup::reload_on_hangup(
         hangups,
         server.tls_reloader(),
