@@ -10,6 +10,7 @@ mod audit_cmd;
 mod aws_config;
 mod backup_cmd;
 mod bulk;
+mod check_config;
 mod client;
 mod exec_cmd;
 mod fetch;

@@ -82,6 +82,10 @@ pub struct ServerArgs {
     /// Log format.
     #[arg(long, value_parser = ["human", "json"])]
     log_format: Option<String>,
+    /// Check the configuration, print the effective settings (secrets
+    /// redacted) and exit: 0 if a start would accept it.
+    #[arg(long)]
+    check_config: bool,
     #[command(flatten)]
     seal: SealArgs,
 }
@@ -210,16 +214,17 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         Some(path) => load_file(path)?,
         None => FileConfig::default(),
     };
-    crate::server_cmd::init_logging(
-        args.log_level
-            .as_deref()
-            .or(file.log_level.as_deref())
-            .unwrap_or("info"),
-        args.log_format
-            .as_deref()
-            .or(file.log_format.as_deref())
-            .unwrap_or("human"),
-    )?;
+    let log_level = args
+        .log_level
+        .clone()
+        .or(file.log_level.clone())
+        .unwrap_or_else(|| "info".into());
+    let log_format = args
+        .log_format
+        .clone()
+        .or(file.log_format.clone())
+        .unwrap_or_else(|| "human".into());
+    crate::server_cmd::init_logging(&log_level, &log_format)?;
     crate::harden::harden_process();
     let listen = args
         .listen
@@ -313,6 +318,9 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         });
     }
 
+    if args.check_config {
+        return crate::check_config::report(&config, listen, &log_level, &log_format);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -28,7 +28,7 @@ use crate::store::{self, Store, StoreError};
 pub const DATABASE_FILE: &str = "tresor.db";
 pub const SEAL_KEY_FILE: &str = "seal.key";
 pub const ADMIN_CREDENTIALS_FILE: &str = "admin-credentials";
-const META_ACCOUNT_ID: &str = "account_id";
+pub const META_ACCOUNT_ID: &str = "account_id";
 const META_ADMIN_KEY: &str = "admin_access_key_id";
 
 fn startup(e: impl std::fmt::Display) -> ServerError {

@@ -12,6 +12,7 @@ pub mod barrier;
 pub mod changes;
 pub mod clock;
 pub mod config;
+pub mod config_check;
 mod http;
 pub mod identity;
 pub mod init;
