@@ -49,6 +49,9 @@ file_keep = 3
 dir = "{tmp_path / 'backups'}"
 interval_hours = 6
 keep = 4
+
+[store]
+cache_secrets = 50000
 """)
     # Not initialised yet with an `env` seal: that is the one problem.
     first = check(persistent_supported, "--config", str(config), env={"MY_SEAL_KEY": seal_key})
@@ -76,6 +79,7 @@ keep = 4
                                  "file_max_mb": 100, "file_keep": 3, "stdout": False}
     assert settings["backup"] == {"dir": str(tmp_path / "backups"), "interval_hours": 6.0,
                                   "keep": 4}
+    assert settings["store"]["cache_secrets"] == 50000 and settings["store"]["readers"] >= 1
     # The printout is a config file that means the same.
     again = tmp_path / "effective.toml"
     again.write_text(out.stdout)

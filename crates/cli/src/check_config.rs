@@ -41,6 +41,7 @@ struct Effective {
     audit: Audit,
     #[serde(skip_serializing_if = "Option::is_none")]
     backup: Option<Backup>,
+    store: Store,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     oidc_providers: Vec<Oidc>,
 }
@@ -65,6 +66,12 @@ struct Audit {
     #[serde(skip_serializing_if = "Option::is_none")]
     file_keep: Option<u32>,
     stdout: bool,
+}
+
+#[derive(Serialize)]
+struct Store {
+    readers: usize,
+    cache_secrets: usize,
 }
 
 #[derive(Serialize)]
@@ -140,6 +147,10 @@ fn effective(config: &Config, listen: SocketAddr, log_level: &str, log_format: &
             interval_hours: b.every.as_secs_f64() / 3600.0,
             keep: b.keep,
         }),
+        store: Store {
+            readers: config.store.readers,
+            cache_secrets: config.store.cache_secrets,
+        },
         oidc_providers: config
             .oidc_providers
             .iter()

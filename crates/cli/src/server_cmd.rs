@@ -117,6 +117,19 @@ struct FileConfig {
     audit: AuditFile,
     /// `[backup]`: scheduled backups.
     backup: Option<BackupFile>,
+    /// `[store]`: how the store is sized.
+    #[serde(default)]
+    store: StoreFile,
+}
+
+/// The `[store]` table.
+#[derive(Deserialize, Debug, Default, Clone)]
+#[serde(deny_unknown_fields)]
+struct StoreFile {
+    /// Reader threads (default: one per CPU, 2 to 8).
+    readers: Option<usize>,
+    /// Secrets kept in memory (default 10,000).
+    cache_secrets: Option<usize>,
 }
 
 /// The `[backup]` table: a backup every `interval_hours` into `dir`,
@@ -294,6 +307,18 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         });
     }
     config.backup = file.backup.as_ref().map(BackupFile::schedule).transpose()?;
+    if let Some(readers) = file.store.readers {
+        if !(1..=64).contains(&readers) {
+            bail!("[store] readers must be between 1 and 64");
+        }
+        config.store.readers = readers;
+    }
+    if let Some(secrets) = file.store.cache_secrets {
+        if secrets == 0 {
+            bail!("[store] cache_secrets must be at least 1");
+        }
+        config.store.cache_secrets = secrets;
+    }
     if file.audit.stdout == Some(true) {
         config.audit.mirrors.push(AuditMirror::Stdout);
     }

@@ -12,6 +12,7 @@ use crate::audit::AuditSettings;
 use crate::backup::BackupSchedule;
 use crate::kms::root_seal::SealKind;
 use crate::kms::seal::Pkcs11Config;
+use crate::store::sqlite::StoreOptions;
 
 /// Everything the server needs to start.
 #[derive(Debug, Clone)]
@@ -45,6 +46,8 @@ pub struct Config {
     pub audit: AuditSettings,
     /// Scheduled backups (`[backup]`); none unless configured.
     pub backup: Option<BackupSchedule>,
+    /// How the store is sized (`[store]`).
+    pub store: StoreOptions,
 }
 
 /// One trusted OpenID Connect issuer: the IAM OIDC provider of AWS, set in
@@ -142,6 +145,7 @@ impl Config {
             oidc_providers: Vec::new(),
             audit: AuditSettings::default(),
             backup: None,
+            store: StoreOptions::default(),
         }
     }
 }

@@ -65,7 +65,8 @@ pub struct ShamirOptions {
     pub threshold: u8,
 }
 
-fn open_store(dir: &Path, now: i64) -> Result<Arc<dyn Store>, ServerError> {
+fn open_store(config: &Config, now: i64) -> Result<Arc<dyn Store>, ServerError> {
+    let dir = &config.data_dir;
     if !dir.exists() {
         fs::DirBuilder::new()
             .recursive(true)
@@ -75,9 +76,8 @@ fn open_store(dir: &Path, now: i64) -> Result<Arc<dyn Store>, ServerError> {
     }
     let db = dir.join(DATABASE_FILE);
     create_private(&db)?;
-    let readers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8));
     Ok(Arc::new(
-        SqliteStore::open(&db, readers, now).map_err(startup)?,
+        SqliteStore::open_with(&db, &config.store, now).map_err(startup)?,
     ))
 }
 
@@ -93,7 +93,7 @@ pub async fn open(
     config: &Config,
     now: i64,
 ) -> Result<(DataDir, Option<Initialized>), ServerError> {
-    let store = open_store(&config.data_dir, now)?;
+    let store = open_store(config, now)?;
     let record = read_meta(&*store, SEAL_RECORD_KEY).await?;
     let Some(record) = record else {
         if !matches!(config.seal, SealConfig::File) {
@@ -174,7 +174,7 @@ pub async fn initialize(
             dir.display()
         )));
     }
-    let store = open_store(dir, now)?;
+    let store = open_store(config, now)?;
     initialize_store(config, store, shamir, now).await
 }
 

@@ -68,12 +68,41 @@ impl Drop for SqliteStore {
     }
 }
 
+/// How the store is sized (`[store]` in the configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// Reader threads (each with its own connection and page cache).
+    pub readers: usize,
+    /// Secrets the row cache keeps in memory; reads of others go to SQLite.
+    pub cache_secrets: usize,
+}
+
+impl Default for StoreOptions {
+    /// One reader per CPU (2 to 8), 10,000 cached secrets.
+    fn default() -> Self {
+        StoreOptions {
+            readers: std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8)),
+            cache_secrets: row_cache::DEFAULT_CAPACITY,
+        }
+    }
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and migrates it.
     pub fn open(path: &Path, readers: usize, now_ms: i64) -> StoreResult<SqliteStore> {
+        let options = StoreOptions {
+            readers,
+            ..StoreOptions::default()
+        };
+        SqliteStore::open_with(path, &options, now_ms)
+    }
+
+    /// `open`, sized by `options`.
+    pub fn open_with(path: &Path, options: &StoreOptions, now_ms: i64) -> StoreResult<SqliteStore> {
+        let readers = options.readers;
         let mut writer = connect(path, false)?;
         schema::migrate(&mut writer, now_ms)?;
-        let cache = Arc::new(RowCache::default());
+        let cache = Arc::new(RowCache::with_capacity(options.cache_secrets));
         let writer_cache = Arc::clone(&cache);
 
         let (write_tx, write_rx) = mpsc::channel::<writer::Queued>();
@@ -245,6 +274,38 @@ mod tests {
         .await
         .unwrap();
         assert!(!in_memory(&store).0, "a committed change leaves memory");
+    }
+
+    #[tokio::test]
+    async fn the_cache_keeps_as_many_secrets_as_configured() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = StoreOptions {
+            readers: 1,
+            cache_secrets: 2,
+        };
+        let store = SqliteStore::open_with(&dir.path().join("t.db"), &options, 0).unwrap();
+        let names = ["a", "b", "c"];
+        for name in names {
+            crate::store::write(&store, move |txn| {
+                txn.insert_secret(&conformance::sample_secret("us-east-1", name))
+            })
+            .await
+            .unwrap();
+        }
+        for name in names {
+            crate::store::read(&store, move |txn| txn.secret_by_name("us-east-1", name))
+                .await
+                .unwrap();
+        }
+        let in_memory = names
+            .iter()
+            .filter(|name| {
+                store.read_from_memory(&mut |txn| {
+                    let _ = txn.secret_by_name("us-east-1", name);
+                })
+            })
+            .count();
+        assert_eq!(in_memory, 2, "three read, two kept");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -26,13 +26,21 @@ use crate::store::{
     KeyMaterialRow, KmsKeyRow, SealedValue, SecretKey, SecretRow, StoreResult, VersionRow,
 };
 
-/// Secrets kept at most (the least useful guess goes first: any).
-const CAPACITY: usize = 10_000;
+/// Secrets kept at most by default (`[store] cache_secrets`).
+pub const DEFAULT_CAPACITY: usize = 10_000;
 
-#[derive(Default)]
 pub struct RowCache {
     inner: RwLock<Inner>,
     generation: AtomicU64,
+    /// Secrets kept at most (the least useful guess goes first: any), and
+    /// KMS key rows and materials.
+    capacity: usize,
+}
+
+impl Default for RowCache {
+    fn default() -> Self {
+        RowCache::with_capacity(DEFAULT_CAPACITY)
+    }
 }
 
 #[derive(Default)]
@@ -69,6 +77,14 @@ struct Cached {
 }
 
 impl RowCache {
+    pub fn with_capacity(capacity: usize) -> RowCache {
+        RowCache {
+            inner: RwLock::default(),
+            generation: AtomicU64::new(0),
+            capacity: capacity.max(1),
+        }
+    }
+
     /// A read job's view: what it may use, and install, until it ends.
     pub fn view(&self) -> CacheView<'_> {
         CacheView {
@@ -101,7 +117,7 @@ impl RowCache {
         if self.generation.load(Ordering::SeqCst) != seen {
             return;
         }
-        if inner.keys.len() + inner.materials.len() >= CAPACITY {
+        if inner.keys.len() + inner.materials.len() >= self.capacity {
             inner.keys.clear();
             inner.materials.clear();
         }
@@ -125,7 +141,7 @@ impl RowCache {
         if self.generation.load(Ordering::SeqCst) != seen {
             return;
         }
-        if inner.secrets.len() >= CAPACITY
+        if inner.secrets.len() >= self.capacity
             && let Some(&evicted) = inner.secrets.keys().next()
         {
             inner.forget(evicted);
@@ -312,7 +328,7 @@ mod tests {
     #[test]
     fn a_full_cache_evicts_a_secret_with_its_name() {
         let cache = RowCache::default();
-        for id in 0..CAPACITY as SecretKey + 10 {
+        for id in 0..DEFAULT_CAPACITY as SecretKey + 10 {
             let name = format!("s{id}");
             cache
                 .view()
@@ -325,9 +341,9 @@ mod tests {
                 .unwrap();
         }
         let inner = cache.inner.read().unwrap();
-        assert_eq!(inner.secrets.len(), CAPACITY);
+        assert_eq!(inner.secrets.len(), DEFAULT_CAPACITY);
         let names = &inner.by_name["us-east-1"];
-        assert_eq!(names.len(), CAPACITY, "no name outlives its secret");
+        assert_eq!(names.len(), DEFAULT_CAPACITY, "no name outlives its secret");
         assert!(names.values().all(|id| inner.secrets.contains_key(id)));
     }
 
