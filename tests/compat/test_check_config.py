@@ -7,7 +7,9 @@ import base64
 import os
 import sqlite3
 import subprocess
+import re
 import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -149,3 +151,28 @@ dir = "{tmp_path / 'no' / 'such' / 'place'}"
     typo.write_text("[backup]\ndir = \"/tmp\"\nkeep_last = 3\n")
     out = check(binary, "--config", str(typo))
     assert out.returncode != 0 and "keep_last" in out.stderr
+
+
+def known_keys(binary, tmp_path, table):
+    """The keys a config table accepts, as the server's own error names them."""
+    path = tmp_path / "unknown.toml"
+    path.write_text((f"{table}\n" if table else "") + "no_such_key_at_all = 1\n")
+    out = check(binary, "--config", str(path))
+    assert out.returncode != 0
+    expected = out.stderr.split("unknown field `no_such_key_at_all`, expected", 1)[1]
+    return re.findall(r"`([a-z0-9_]+)`", expected.splitlines()[0])
+
+
+def test_every_setting_is_documented(persistent_supported, tmp_path):
+    doc = (Path(__file__).parents[2] / "docs" / "configuration.md").read_text()
+    tables = [""] + [t for t in ("[audit]", "[backup]", "[store]", "[pkcs11]",
+                                 "[[oidc_providers]]", "[metrics]")]
+    missing = []
+    for table in tables:
+        if table and table.strip("[]") not in known_keys(persistent_supported, tmp_path, ""):
+            continue
+        for key in known_keys(persistent_supported, tmp_path, table):
+            forms = [f"`{key}`", f"{table.strip('[]')}] {key}`", f"`[{key}]`", f"`[[{key}]]`"]
+            if not any(form in doc for form in forms):
+                missing.append(f"{table} {key}".strip())
+    assert not missing, f"settings missing from docs/configuration.md: {missing}"
