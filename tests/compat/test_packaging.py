@@ -19,6 +19,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import time
 import urllib.request
 from pathlib import Path
 
@@ -135,7 +136,12 @@ def test_sysusers_and_tmpfiles_make_the_user_and_directories(tmp_path):
 @pytest.mark.persistent
 def test_the_example_config_serves(persistent_supported, tmp_path):
     binary, data_dir, key_file = persistent_supported, tmp_path / "data", tmp_path / "seal.key"
-    config = PACKAGING / "tresor.toml"
+    # The example, with the test's directory in place of /var/lib/tresor-backups
+    # (no flag names it).
+    example = (PACKAGING / "tresor.toml").read_text()
+    assert 'dir = "/var/lib/tresor-backups"' in example
+    config = tmp_path / "tresor.toml"
+    config.write_text(example.replace("/var/lib/tresor-backups", str(tmp_path / "backups")))
     out = h.run_tresor(binary, "operator", "init", "--config", config, "--data-dir", data_dir,
                        "--seal-key-file", key_file)
     assert out.returncode == 0, h.describe_run(out)
@@ -161,6 +167,11 @@ def test_the_example_config_serves(persistent_supported, tmp_path):
         with urllib.request.urlopen(f"https://localhost:{port}/health", context=context,
                                     timeout=10) as r:
             assert r.read() == b'{"status":"ok","sealed":false,"audit":"ok"}'
+        # The schedule's first backup is taken at once (none was there yet).
+        deadline = time.monotonic() + 30
+        while not list((tmp_path / "backups").glob("tresor-backup-*.tbk")):
+            assert time.monotonic() < deadline, "the example's scheduled backup never came"
+            time.sleep(0.1)
     finally:
         notify.close()
         assert server.stop() == 0
