@@ -5,8 +5,10 @@ version of every secret, labels, tags, policies, KMS keys, IAM users and
 their keys, the audit chain — and a damaged, truncated or extended backup
 is refused by verify and by restore, leaving nothing behind."""
 
+import hashlib
 import json
 import shutil
+import sqlite3
 import subprocess
 import threading
 import time
@@ -350,3 +352,67 @@ def test_scheduled_backups_keep_the_newest_and_are_audited(persistent_supported,
         assert record["requestParameters"]["file"].endswith(new[0])
     finally:
         server.close()
+
+
+def split_backup(data: bytes):
+    magic_end = data.index(b"\n") + 1
+    manifest_end = data.index(b"\n", magic_end) + 1
+    manifest = json.loads(data[magic_end:manifest_end])
+    database = data[manifest_end:manifest_end + manifest["database_bytes"]]
+    return data[:magic_end], manifest, database
+
+
+def join_backup(magic: bytes, manifest: dict, database: bytes) -> bytes:
+    """A backup with checksums made to fit: what someone who rewrites a
+    backup on purpose would produce."""
+    manifest = dict(manifest, database_bytes=len(database),
+                    database_sha256=hashlib.sha256(database).hexdigest())
+    body = magic + json.dumps(manifest, separators=(",", ":")).encode() + b"\n" + database
+    return body + b"sha256:" + hashlib.sha256(body).hexdigest().encode() + b"\n"
+
+
+def test_a_rewritten_audit_trail_is_refused_even_with_fitting_checksums(
+        persistent_supported, tmp_path):
+    binary = persistent_supported
+    original = Audited(binary, tmp_path).start()
+    try:
+        populate(original.ep)
+        good = tmp_path / "good.tbk"
+        tresor(binary, original.ep, "backup", "create", str(good))
+    finally:
+        original.close()
+    out = tresor(binary, original.ep, "backup", "verify", str(good))
+    # The head is signed before the snapshot: the whole trail is covered.
+    assert "audit chain verified" in out.stdout and "after the last checkpoint" not in out.stdout
+    magic, manifest, database = split_backup(good.read_bytes())
+    assert join_backup(magic, manifest, database) == good.read_bytes(), "the test's format"
+
+    def rewritten(sql, **manifest_changes):
+        db = tmp_path / "edit.db"
+        db.write_bytes(database)
+        with sqlite3.connect(db) as conn:
+            conn.execute(sql)
+        conn.close()
+        path = tmp_path / "rewritten.tbk"
+        path.write_bytes(join_backup(magic, dict(manifest, **manifest_changes), db.read_bytes()))
+        db.unlink()
+        return path
+
+    cases = {
+        "an event's record edited": rewritten(
+            "UPDATE audit_events SET record = replace(record, 'CreateSecret', 'DescribeSecret') "
+            "WHERE seq = (SELECT MIN(seq) FROM audit_events WHERE event_name = 'CreateSecret')"),
+        "an event deleted": rewritten(
+            "DELETE FROM audit_events WHERE seq = (SELECT MIN(seq) + 3 FROM audit_events)",
+            audit_events=manifest["audit_events"] - 1),
+        "another signing key": rewritten("SELECT 1", audit_public_key="11" * 32),
+    }
+    for what, path in cases.items():
+        out = tresor(binary, original.ep, "backup", "verify", str(path), check=False)
+        assert out.returncode != 0, f"verify accepted a backup with {what}"
+        assert "audit trail does not verify" in out.stderr, (what, out.stderr)
+        target = tmp_path / "restore-target"
+        out = tresor(binary, original.ep, "backup", "restore", str(path), "--data-dir",
+                     str(target), check=False)
+        assert out.returncode != 0 and not any(target.iterdir()), what
+        shutil.rmtree(target)

@@ -61,6 +61,7 @@ pub fn run(command: BackupCommand) -> anyhow::Result<()> {
             let verified = backup::verify(&file).map_err(anyhow::Error::msg)?;
             println!("{} is a sound backup.", file.display());
             describe(&verified.manifest);
+            describe_audit(&verified);
             Ok(())
         }
         BackupCommand::Restore(args) => restore(args),
@@ -168,6 +169,7 @@ fn restore(args: RestoreArgs) -> anyhow::Result<()> {
         args.data_dir.display()
     );
     describe(manifest);
+    describe_audit(&verified);
     let next = match manifest.seal.as_str() {
         "file" if args.seal_key_file.is_none() => {
             "Copy the original seal.key into the data directory (or pass --seal-key-file), then start the server on it."
@@ -200,6 +202,19 @@ fn describe(m: &Manifest) {
         m.database_bytes, m.database_sha256
     );
     println!("  audit public key {}", m.audit_public_key);
+}
+
+fn describe_audit(verified: &backup::Verified) {
+    let a = &verified.audit;
+    println!(
+        "  audit chain verified against that key: {} events, {} signed checkpoints{}",
+        a.events,
+        a.checkpoints,
+        match a.unsigned_tail {
+            0 => String::new(),
+            n => format!(", {n} events after the last checkpoint"),
+        }
+    );
 }
 
 fn partial_name(file: &Path) -> PathBuf {

@@ -27,39 +27,42 @@ pub async fn export_page(
     after: i64,
     limit: usize,
 ) -> Result<ExportPage, StoreError> {
+    store::read(store, move |txn: &dyn ReadTxn| page_from(txn, after, limit)).await
+}
+
+/// `export_page` within a read transaction (a backup's database is read
+/// this way too).
+pub fn page_from(txn: &dyn ReadTxn, after: i64, limit: usize) -> Result<ExportPage, StoreError> {
     let limit = limit.clamp(1, PAGE);
-    store::read(store, move |txn: &dyn ReadTxn| {
-        let events = txn.audit_events_after(after, limit)?;
-        let Some(last) = events.last().map(|e| e.seq) else {
-            return Ok(ExportPage {
-                lines: Vec::new(),
-                next_after: None,
-            });
-        };
-        // At most one checkpoint per event: `limit` covers the page.
-        let mut checkpoints = txn
-            .audit_checkpoints_after(after, limit)?
-            .into_iter()
-            .filter(|c| c.seq >= events[0].seq && c.seq <= last)
-            .peekable();
-        let mut lines = Vec::with_capacity(events.len() + 8);
-        // A pruned trail starts from its anchor checkpoint.
-        if let Some(first) = events.first()
-            && first.seq > after + 1
-            && let Some(anchor) = txn.audit_checkpoint_at(first.seq - 1)?
-        {
-            lines.push(checkpoint_line(&anchor));
+    let events = txn.audit_events_after(after, limit)?;
+    let Some(last) = events.last().map(|e| e.seq) else {
+        return Ok(ExportPage {
+            lines: Vec::new(),
+            next_after: None,
+        });
+    };
+    // At most one checkpoint per event: `limit` covers the page.
+    let mut checkpoints = txn
+        .audit_checkpoints_after(after, limit)?
+        .into_iter()
+        .filter(|c| c.seq >= events[0].seq && c.seq <= last)
+        .peekable();
+    let mut lines = Vec::with_capacity(events.len() + 8);
+    // A pruned trail starts from its anchor checkpoint.
+    if let Some(first) = events.first()
+        && first.seq > after + 1
+        && let Some(anchor) = txn.audit_checkpoint_at(first.seq - 1)?
+    {
+        lines.push(checkpoint_line(&anchor));
+    }
+    for event in &events {
+        lines.push(event_line(event));
+        while let Some(c) = checkpoints.next_if(|c| c.seq <= event.seq) {
+            lines.push(checkpoint_line(&c));
         }
-        for event in &events {
-            lines.push(event_line(event));
-            while let Some(c) = checkpoints.next_if(|c| c.seq <= event.seq) {
-                lines.push(checkpoint_line(&c));
-            }
-        }
-        let next_after = (events.len() == limit).then_some(last);
-        Ok(ExportPage { lines, next_after })
-    })
-    .await
+    }
+    let next_after = (events.len() == limit).then_some(last);
+    Ok(ExportPage { lines, next_after })
 }
 
 /// What the server's own check of its trail found.

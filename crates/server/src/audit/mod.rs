@@ -21,7 +21,7 @@ mod scope;
 mod trail;
 pub mod verify;
 
-pub use export::{ExportPage, StoredReport, export_page, verify_stored};
+pub use export::{ExportPage, StoredReport, export_page, page_from, verify_stored};
 pub use mirror::{MirrorTarget, mirror_step};
 pub use record::{Draft, Outcome};
 pub use retention::{Pruned, prune};

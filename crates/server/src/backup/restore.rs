@@ -6,6 +6,8 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::Path;
 
 use super::format::{self, Manifest};
+use crate::audit::page_from;
+use crate::audit::verify::{Report, Verifier};
 use crate::init::DATABASE_FILE;
 use crate::store::sqlite::latest_schema_version;
 use crate::store::sqlite::snapshot::{self, SnapshotFacts};
@@ -15,6 +17,8 @@ use crate::store::sqlite::snapshot::{self, SnapshotFacts};
 pub struct Verified {
     pub manifest: Manifest,
     pub facts: SnapshotFacts,
+    /// Its audit chain, checked against the manifest's public key.
+    pub audit: Report,
 }
 
 /// Checks the backup at `path` without restoring it: its checksums, then
@@ -103,5 +107,51 @@ fn extract(path: &Path, dest: &Path) -> Result<Verified, String> {
             "the backup's database does not hold what its manifest says ({facts:?} vs {described:?})"
         ));
     }
-    Ok(Verified { manifest, facts })
+    let audit = audit_chain(dest, &manifest)?;
+    Ok(Verified {
+        manifest,
+        facts,
+        audit,
+    })
+}
+
+/// Walks the backup's audit trail as `tresor audit verify` walks an
+/// export: sequence, links, hashes and checkpoint signatures against the
+/// manifest's public key (the events' MACs need the server's keys).
+fn audit_chain(db: &Path, manifest: &Manifest) -> Result<Report, String> {
+    let key = hex::decode(&manifest.audit_public_key)
+        .map_err(|_| "the manifest's audit public key is not hex".to_string())?;
+    let mut verifier = Verifier::new(&key, None);
+    let mut problem = None;
+    snapshot::read(db, |txn| {
+        let mut line_no = 1; // an export's header line
+        let mut after = 0;
+        loop {
+            let page = page_from(txn, after, 1000)?;
+            for line in &page.lines {
+                line_no += 1;
+                if let Err(p) = verifier.line(line_no, line) {
+                    problem = Some(p.to_string());
+                    return Ok(());
+                }
+            }
+            match page.next_after {
+                Some(next) => after = next,
+                None => return Ok(()),
+            }
+        }
+    })
+    .map_err(|e| e.0)?;
+    if let Some(problem) = problem {
+        return Err(format!(
+            "the backup's audit trail does not verify: {problem}"
+        ));
+    }
+    let report = verifier
+        .finish()
+        .map_err(|p| format!("the backup's audit trail does not verify: {p}"))?;
+    if report.last_seq != manifest.audit_head_seq {
+        return Err("the backup's audit trail does not end where its manifest says".into());
+    }
+    Ok(report)
 }

@@ -130,6 +130,10 @@ pub async fn backup_loop(barrier: Arc<Barrier>, schedule: BackupSchedule) {
         if now < next_due(&schedule, now) {
             continue;
         }
+        // Sign the head first, so that the backup's whole trail is signed.
+        if let Err(e) = active.audit.checkpoint_head().await {
+            tracing::warn!(error = %e, "signing the audit trail before a backup failed");
+        }
         let source = barrier.backup_source(&active);
         let plan = schedule.clone();
         let taken = tokio::task::spawn_blocking(move || take(&source, &plan, now))

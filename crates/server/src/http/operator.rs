@@ -73,6 +73,8 @@ impl Attachment {
 async fn create_backup(barrier: &Barrier) -> Result<Answer, AwsError> {
     use std::io::{Seek, Write};
     let active = barrier.active().ok_or_else(crate::barrier::sealed_error)?;
+    // Sign the head first, so that the backup's whole trail is signed.
+    active.audit.checkpoint_head().await?;
     let source = barrier.backup_source(&active);
     let now = active.audit.now_ms();
     let (file, manifest) = tokio::task::spawn_blocking(move || {

@@ -106,3 +106,22 @@ pub fn inspect(path: &Path) -> StoreResult<SnapshotFacts> {
             .map_err(failed("reading the snapshot"))?,
     })
 }
+
+/// Runs `read` in a read transaction of the snapshot at `path` (opened
+/// read-only, with no cache to speak of).
+pub fn read<T>(
+    path: &Path,
+    read: impl FnOnce(&dyn crate::store::ReadTxn) -> StoreResult<T>,
+) -> StoreResult<T> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(failed("opening the snapshot"))?;
+    let cache = super::row_cache::RowCache::with_capacity(1);
+    conn.execute_batch("BEGIN")
+        .map_err(failed("reading the snapshot"))?;
+    let result = read(&super::txn::SqliteTxn::reading(&conn, cache.view()));
+    let _ = conn.execute_batch("COMMIT");
+    result
+}
