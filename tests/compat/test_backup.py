@@ -238,8 +238,8 @@ def test_a_backup_under_write_load_restores_exactly(persistent_supported, tmp_pa
         original.close()
 
 
-def test_a_damaged_backup_is_refused_by_verify_and_restore(persistent_supported, tmp_path):
-    binary = persistent_supported
+def populated_backup(binary, tmp_path):
+    """A backup of a populated server (stopped again): (server, file)."""
     original = Audited(binary, tmp_path).start()
     try:
         populate(original.ep)
@@ -247,6 +247,12 @@ def test_a_damaged_backup_is_refused_by_verify_and_restore(persistent_supported,
         tresor(binary, original.ep, "backup", "create", str(good))
     finally:
         original.close()
+    return original, good
+
+
+def test_a_damaged_backup_is_refused_by_verify_and_restore(persistent_supported, tmp_path):
+    binary = persistent_supported
+    original, good = populated_backup(binary, tmp_path)
     data = good.read_bytes()
     header_end = data.index(b"\n", data.index(b"\n") + 1) + 1
     damaged = {
@@ -374,13 +380,7 @@ def join_backup(magic: bytes, manifest: dict, database: bytes) -> bytes:
 def test_a_rewritten_audit_trail_is_refused_even_with_fitting_checksums(
         persistent_supported, tmp_path):
     binary = persistent_supported
-    original = Audited(binary, tmp_path).start()
-    try:
-        populate(original.ep)
-        good = tmp_path / "good.tbk"
-        tresor(binary, original.ep, "backup", "create", str(good))
-    finally:
-        original.close()
+    original, good = populated_backup(binary, tmp_path)
     out = tresor(binary, original.ep, "backup", "verify", str(good))
     # The head is signed before the snapshot: the whole trail is covered.
     assert "audit chain verified" in out.stdout and "after the last checkpoint" not in out.stdout
