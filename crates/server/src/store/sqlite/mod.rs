@@ -101,7 +101,8 @@ impl SqliteStore {
     pub fn open_with(path: &Path, options: &StoreOptions, now_ms: i64) -> StoreResult<SqliteStore> {
         let readers = options.readers;
         let mut writer = connect(path, false)?;
-        schema::migrate(&mut writer, now_ms)?;
+        schema::migrate(&mut writer, now_ms)
+            .map_err(|e| StoreError(format!("{}: {}", path.display(), e.0)))?;
         let cache = Arc::new(RowCache::with_capacity(options.cache_secrets));
         let writer_cache = Arc::clone(&cache);
 

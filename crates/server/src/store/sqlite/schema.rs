@@ -233,8 +233,9 @@ pub fn migrate(conn: &mut Connection, now_ms: i64) -> StoreResult<()> {
         .map_err(err)?;
     if current > latest_version() {
         return Err(StoreError(format!(
-            "the database has schema version {current}, newer than this build of Tresor knows ({}); \
-             run the Tresor release that wrote it, or a newer one",
+            "the database has schema version {current}, newer than this build of Tresor knows ({}): \
+             a newer release wrote it. Run that release (or a newer one), or restore the backup \
+             made before the upgrade (docs/upgrades.md)",
             latest_version()
         )));
     }
@@ -247,6 +248,19 @@ pub fn migrate(conn: &mut Connection, now_ms: i64) -> StoreResult<()> {
         )
         .map_err(err)?;
         tx.commit().map_err(err)?;
+        tracing::debug!(
+            version = m.version,
+            name = m.name,
+            "applied a schema migration"
+        );
+    }
+    // The operator's record of an upgrade (docs/upgrades.md quotes it); a
+    // new database is not an upgrade.
+    if current > 0 && current < latest_version() {
+        tracing::info!(
+            "upgraded the database schema from version {current} to {}",
+            latest_version()
+        );
     }
     Ok(())
 }
