@@ -16,6 +16,7 @@ mod exec_cmd;
 mod fetch;
 mod hangup;
 mod harden;
+mod logging;
 mod man_cmd;
 mod operator_cmd;
 mod render_cmd;

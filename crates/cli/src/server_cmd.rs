@@ -76,7 +76,8 @@ pub struct ServerArgs {
         hide_env_values = true
     )]
     dev_secret_access_key: Option<String>,
-    /// Log level: error, warn, info, debug, trace [default: info].
+    /// Log level: error, warn, info, debug, trace, or levels per module
+    /// such as `info,tresor_server::store=debug` [default: info].
     #[arg(long)]
     log_level: Option<String>,
     /// Log format.
@@ -237,7 +238,7 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         .clone()
         .or(file.log_format.clone())
         .unwrap_or_else(|| "human".into());
-    crate::server_cmd::init_logging(&log_level, &log_format)?;
+    crate::logging::init(&log_level, &log_format)?;
     crate::harden::harden_process();
     let listen = args
         .listen
@@ -430,24 +431,6 @@ pub async fn shutdown_signal() {
         _ = int.recv() => {}
     }
     tracing::info!("shutting down: finishing in-flight requests");
-}
-
-pub fn init_logging(level: &str, format: &str) -> anyhow::Result<()> {
-    use tracing_subscriber::filter::LevelFilter;
-    let level: LevelFilter = level
-        .parse()
-        .with_context(|| format!("unknown log level {level:?}"))?;
-    use std::io::IsTerminal;
-    let builder = tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr)
-        .with_target(false);
-    match format {
-        "json" => builder.json().init(),
-        _ => builder.init(),
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -67,7 +67,7 @@ pub fn run(mut args: AgentArgs) -> anyhow::Result<()> {
             log_level: args.log_level.take(),
         },
     )?;
-    crate::server_cmd::init_logging(&config.log_level, "text")?;
+    crate::logging::init(&config.log_level, "text")?;
     let token = config::load_token(&config.ssrf_env_variables, |name| std::env::var(name).ok())?;
     args.remote.default_region(config.region.clone());
     let endpoint = args.remote.endpoint()?;
