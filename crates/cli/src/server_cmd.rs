@@ -3,6 +3,7 @@
 //! Flags override the file. Unknown keys in the file are errors. `--dev`
 //! serves from a throwaway data directory with fixed, printed credentials.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -378,27 +379,29 @@ async fn serve(config: Config, listen: SocketAddr) -> anyhow::Result<()> {
         );
     }
     if let Some(key) = server.new_admin_key() {
-        if dev {
-            println!("DEVELOPMENT MODE — INSECURE: throwaway data, fixed well-known credentials.");
+        let head = if dev {
+            "DEVELOPMENT MODE — INSECURE: throwaway data, fixed well-known credentials.".to_string()
         } else {
-            println!(
+            format!(
                 "Initialised {} (account {}). Administrator credentials, shown once and saved to {}:",
                 data_dir.display(),
                 server.account_id(),
                 data_dir
                     .join(tresor_server::init::ADMIN_CREDENTIALS_FILE)
                     .display()
-            );
-        }
-        println!();
-        println!("  export AWS_ENDPOINT_URL={endpoint}");
-        println!("  export AWS_ACCESS_KEY_ID={}", key.access_key_id);
-        println!(
-            "  export AWS_SECRET_ACCESS_KEY={}",
+            )
+        };
+        // One write: log lines of other threads (standard error, often the
+        // same file) never split the block, so log scanners can tell it.
+        let banner = zeroize::Zeroizing::new(format!(
+            "{head}\n\n  export AWS_ENDPOINT_URL={endpoint}\n  export AWS_ACCESS_KEY_ID={}\n  \
+             export AWS_SECRET_ACCESS_KEY={}\n  export AWS_DEFAULT_REGION={region}\n\n",
+            key.access_key_id,
             key.secret_access_key.as_str()
-        );
-        println!("  export AWS_DEFAULT_REGION={region}");
-        println!();
+        ));
+        let mut out = std::io::stdout().lock();
+        out.write_all(banner.as_bytes())?;
+        out.flush()?;
     }
     tracing::info!(endpoint = %endpoint, data_dir = %data_dir.display(), account = server.account_id(), "Tresor is serving");
     // The service manager hears "ready" once the port accepts connections,
