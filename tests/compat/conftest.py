@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+import canaries
 import smharness as h
 
 # Isolate boto3 and the CLI from the developer's ~/.aws and AWS_* settings:
@@ -37,6 +38,7 @@ os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 
 DEV_ACCESS_KEY_ID = "AKIATRESORCOMPAT0001"
 DEV_SECRET_ACCESS_KEY = _secrets.token_urlsafe(30)[:40]
+canaries.note(DEV_SECRET_ACCESS_KEY, "dev secret access key")
 
 
 def tresor_bin() -> str | None:
@@ -51,6 +53,30 @@ def pytest_report_header(config):
     if external_endpoint():
         return f"tresor compat: external endpoint {external_endpoint()} (debug mode)"
     return f"tresor compat: TRESOR_BIN={tresor_bin()}"
+
+
+_CANARY_SCAN: list = []
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """No secret value, key, token or signature any client of the session
+    sent or received is in the log of a server the session started
+    (canaries.py). A hit fails the session."""
+    hits, summary = canaries.scan_logs()
+    _CANARY_SCAN[:] = [summary, *hits]
+    if hits:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _CANARY_SCAN:
+        return
+    summary, *hits = _CANARY_SCAN
+    terminalreporter.write_line(summary)
+    if hits:
+        terminalreporter.write_sep("=", "SECRETS IN SERVER LOGS", red=True, bold=True)
+        for hit in hits:
+            terminalreporter.write_line(hit)
 
 
 @pytest.fixture(scope="session")

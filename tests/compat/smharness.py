@@ -38,6 +38,8 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
+import canaries
+
 JSON_CT = "application/x-amz-json-1.1"
 DEFAULT_REGION = "us-east-1"
 
@@ -203,6 +205,17 @@ class ServerStartError(RuntimeError):
     pass
 
 
+# Every server the suite starts logs at this level unless its test chose
+# one, so the session's canary scan (canaries.py) reads the most verbose
+# output the code can produce.
+TEST_LOG_LEVEL = os.environ.get("TRESOR_TEST_LOG_LEVEL", "trace")
+
+
+def log_level_args(args: list) -> list:
+    """`--log-level TEST_LOG_LEVEL` unless `args` (a command line) has one."""
+    return [] if "--log-level" in args else ["--log-level", TEST_LOG_LEVEL]
+
+
 @dataclass
 class ServerProcess:
     """One `tresor server` process. Its output goes to `log_path`."""
@@ -213,6 +226,7 @@ class ServerProcess:
     cwd: Path
     env: Optional[dict] = None  # None: inherit this process's environment
     tls_ca: Optional[Path] = None  # set when the server speaks HTTPS: the CA to trust
+    suite_log_level: bool = True  # add --log-level TEST_LOG_LEVEL unless args have one
     proc: Optional[subprocess.Popen] = None
     _log: Any = field(default=None, repr=False)
 
@@ -223,6 +237,9 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30.0) -> "ServerProcess":
+        if self.suite_log_level:
+            self.args = [*self.args, *log_level_args(self.args)]
+        canaries.note_log(self.log_path)
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             self.args,
@@ -350,6 +367,7 @@ def read_admin_credentials(data_dir: Path, timeout: float = 10.0) -> tuple:
     cp = configparser.ConfigParser()
     with open(path) as f:
         cp.read_file(f)
+    canaries.note(cp["default"]["aws_secret_access_key"], "admin secret access key")
     return cp["default"]["aws_access_key_id"], cp["default"]["aws_secret_access_key"]
 
 
@@ -415,6 +433,10 @@ def make_client(ep: Endpoint, region: str = DEFAULT_REGION, *, validate: bool = 
         ),
     )
     client.meta.events.register("after-call", _noter(ep.url))
+    canaries.install(client)
+    if not unsigned:
+        canaries.note(ep.secret_access_key, "client secret access key")
+        canaries.note(ep.session_token, "client session token")
     return client
 
 
@@ -654,6 +676,7 @@ class RawClient:
         body = req.body or b""
         if isinstance(body, str):
             body = body.encode()
+        canaries.note_request(dict(req.headers), body)
         conn = http.client.HTTPConnection(self.hostname, self.port, timeout=30)
         try:
             conn.putrequest("POST", "/", skip_host=True, skip_accept_encoding=True)
@@ -666,6 +689,7 @@ class RawClient:
             conn.endheaders(body)
             resp = conn.getresponse()
             data = resp.read()
+            canaries.note_response(data)
             headers = {k.lower(): v for k, v in resp.getheaders()}
             return RawResponse(resp.status, headers, data)
         finally:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+import canaries
 import smharness as h
 from test_exec import env_for
 
@@ -32,12 +33,13 @@ class Agent:
         self.token = token or _secrets.token_hex(16)
         self.log_path = workdir / f"agent-{self.port}.log"
         argv = [os.environ["TRESOR_BIN"], "agent", "--port", str(self.port),
-                "--log-level", "debug", *args]
+                "--log-level", h.TEST_LOG_LEVEL, *args]
         if config is not None:
             path = workdir / f"agent-{self.port}.toml"
             path.write_text(config)
             argv += ["--config", str(path)]
         env = env_for(endpoint, AWS_TOKEN=self.token)
+        canaries.note_log(self.log_path)
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=self._log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
