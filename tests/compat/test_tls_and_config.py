@@ -2,6 +2,7 @@
 AWS CLI exactly as users run them."""
 
 import http.client
+import json
 import os
 import ssl
 import subprocess
@@ -12,6 +13,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
+import canaries
 import smharness as h
 
 pytestmark = pytest.mark.persistent
@@ -43,8 +45,10 @@ def test_https_from_a_config_file(persistent_supported, tmp_path):
         'region = "eu-central-1"\n'
         'clock_skew_seconds = 120\n'
     )
+    canaries.note_log(tmp_path / "server.log")
     log = open(tmp_path / "server.log", "wb")
-    proc = subprocess.Popen([persistent_supported, "server", "--config", str(config)],
+    proc = subprocess.Popen([persistent_supported, "server", "--config", str(config),
+                             *h.log_level_args([])],
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         url = f"https://localhost:{port}"
@@ -111,3 +115,78 @@ def test_a_data_directory_keeps_its_account(persistent_supported, tmp_path):
                          capture_output=True, text=True, timeout=30)
     assert out.returncode != 0
     assert "123456789012" in out.stderr
+
+
+# ---------------------------------------------------------------- logs
+
+
+def non_banner_lines(log: bytes) -> list:
+    """The log without the one-time credential banner (standard output)."""
+    return [line for line in canaries.BANNER.sub(b"", log).decode().splitlines() if line]
+
+
+def test_json_logs_are_one_object_per_line_with_the_request_fields(persistent_supported,
+                                                                   tmp_path):
+    data_dir = tmp_path / "data"
+    # At the suite's level (trace unless TRESOR_TEST_LOG_LEVEL says else),
+    # so every kind of line the server writes is seen as JSON.
+    server = h.persistent_server(persistent_supported, data_dir, tmp_path,
+                                 extra_args=["--log-format", "json"])
+    server.start()
+    try:
+        ep = h.Endpoint(server.endpoint, *h.read_admin_credentials(data_dir))
+        sm = h.make_client(ep)
+        account = h.make_client(ep, service="sts").get_caller_identity()["Account"]
+        created = sm.create_secret(Name=h.unique_name("json-log"), SecretString="logged-as-json")
+        missing = h.expect_error(lambda: sm.get_secret_value(SecretId=h.unique_name("missing")),
+                                 "ResourceNotFoundException")
+    finally:
+        assert server.stop() == 0
+    objects = [json.loads(line) for line in non_banner_lines(server.log_path.read_bytes())]
+    assert all(isinstance(o, dict) and o.get("level") and o.get("target") for o in objects)
+    requests = {o["fields"]["request_id"]: o for o in objects
+                if o["fields"].get("message") == "request"}
+    ok = requests[created["ResponseMetadata"]["RequestId"]]
+    assert ok["target"] == "tresor_server::http::api" and ok["level"] == "INFO", ok
+    assert ok["fields"]["operation"] == "CreateSecret"
+    assert ok["fields"]["principal"] == f"arn:aws:iam::{account}:root"
+    assert (ok["fields"]["status"], ok["fields"]["error"]) == (200, "-")
+    assert isinstance(ok["fields"]["latency_us"], int)
+    failed = requests[missing["ResponseMetadata"]["RequestId"]]
+    assert failed["fields"]["operation"] == "GetSecretValue"
+    assert (failed["fields"]["status"], failed["fields"]["error"]) == (400, "ResourceNotFoundException")
+
+
+def test_log_levels_per_module_from_the_config_file(persistent_supported, tmp_path):
+    data_dir = tmp_path / "data"
+    config = tmp_path / "tresor.toml"
+    config.write_text('log_level = "warn,tresor_server::http=info"\n')
+    server = h.persistent_server(persistent_supported, data_dir, tmp_path,
+                                 extra_args=["--config", str(config)])
+    server.suite_log_level = False  # the file decides
+    server.start()
+    try:
+        ep = h.Endpoint(server.endpoint, *h.read_admin_credentials(data_dir))
+        rid = h.make_client(ep).list_secrets()["ResponseMetadata"]["RequestId"]
+    finally:
+        assert server.stop() == 0
+    lines = non_banner_lines(server.log_path.read_bytes())
+    request = [line for line in lines if rid in line]
+    assert len(request) == 1, lines
+    # Human lines name the module once levels are set per module.
+    assert " INFO tresor_server::http::api: request " in request[0], request
+    assert not any("Tresor is serving" in line for line in lines), lines  # tresor: info < warn
+    assert not any(" DEBUG " in line or " TRACE " in line for line in lines), lines
+
+
+@pytest.mark.parametrize("level, message", [
+    ("verbose", 'unknown log level "verbose"'),
+    ("info,tresor_server=loud", 'invalid log level "info,tresor_server=loud"'),
+])
+def test_a_bad_log_level_is_refused_clearly(persistent_supported, tmp_path, level, message):
+    out = subprocess.run([persistent_supported, "server", "--data-dir", str(tmp_path / "data"),
+                          "--listen", f"127.0.0.1:{h.free_port()}", "--log-level", level],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0
+    assert message in out.stderr and "info,tresor_server::store=debug" in out.stderr, out.stderr
+    assert not (tmp_path / "data").exists(), "a refused start created the data directory"
