@@ -188,8 +188,11 @@ def test_a_data_directory_from_an_earlier_schema_upgrades_and_serves(
     upgrade_line = f"upgraded the database schema from version {max(before)} to {latest}"
     if latest > max(before):
         assert upgrade_line in log, server.log_tail()
+        for version in range(max(before) + 1, latest + 1):
+            assert f"applied schema migration {version} ({after[version][0]})" in log, log
     else:
         assert "upgraded the database schema" not in log, server.log_tail()
+        assert "applied schema migration" not in log, server.log_tail()
     if not had_audit_trail:
         assert latest >= 3
 

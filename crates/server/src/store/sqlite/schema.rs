@@ -248,14 +248,14 @@ pub fn migrate(conn: &mut Connection, now_ms: i64) -> StoreResult<()> {
         )
         .map_err(err)?;
         tx.commit().map_err(err)?;
-        tracing::debug!(
-            version = m.version,
-            name = m.name,
-            "applied a schema migration"
-        );
+        // An upgrade is the operator's business (docs/upgrades.md quotes
+        // these lines); creating a new database is not.
+        if current > 0 {
+            tracing::info!("applied schema migration {} ({})", m.version, m.name);
+        } else {
+            tracing::debug!("applied schema migration {} ({})", m.version, m.name);
+        }
     }
-    // The operator's record of an upgrade (docs/upgrades.md quotes it); a
-    // new database is not an upgrade.
     if current > 0 && current < latest_version() {
         tracing::info!(
             "upgraded the database schema from version {current} to {}",
