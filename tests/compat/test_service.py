@@ -30,6 +30,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
+import canaries
 import smharness as h
 
 pytestmark = pytest.mark.persistent
@@ -98,6 +99,8 @@ def health(url, context=None):
 
 
 def spawn(args, env, log_path):
+    args = [*args, *h.log_level_args(args)]
+    canaries.note_log(log_path)
     log = open(log_path, "wb")
     proc = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
