@@ -23,6 +23,7 @@ use crate::init::{self, DataDir};
 use crate::kms::root_seal::{SEAL_RECORD_KEY, SealKind, SealRecord, Sealer, UnsealError};
 use crate::kms::seal::{ShareSetId, Unsealer};
 use crate::kms::{Keyring, RootKey};
+use crate::metrics::Metrics;
 use crate::service::Service;
 use crate::store::{self, Store, StoreError};
 
@@ -55,6 +56,8 @@ pub struct Barrier {
     unsealer: Mutex<Option<Unsealer>>,
     /// One root key rotation at a time.
     rotating: tokio::sync::Mutex<()>,
+    /// What `/metrics` exposes; lives as long as the server, sealed or not.
+    metrics: Arc<Metrics>,
 }
 
 /// What re-wrapping data keys did.
@@ -112,7 +115,12 @@ impl Barrier {
             state: RwLock::new(State::Sealed),
             unsealer: Mutex::new(None),
             rotating: tokio::sync::Mutex::new(()),
+            metrics: Arc::new(Metrics::new(dir.store.metrics())),
         }
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     /// The unsealed service, or `None` while sealed.
@@ -190,12 +198,15 @@ impl Barrier {
             .await
             .map_err(|e| UnsealError::Seal(e.to_string()))?
         };
-        let audit = Arc::new(AuditTrail::new(
-            audit_keys,
-            Arc::clone(&self.store),
-            Arc::clone(&self.clock),
-            self.config.audit.clone(),
-        ));
+        let audit = Arc::new(
+            AuditTrail::new(
+                audit_keys,
+                Arc::clone(&self.store),
+                Arc::clone(&self.clock),
+                self.config.audit.clone(),
+            )
+            .with_metrics(Arc::clone(&self.metrics.audit)),
+        );
         let directory = Arc::new(Directory::new(
             Arc::clone(&self.store),
             Arc::clone(&keyring),

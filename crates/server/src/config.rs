@@ -3,6 +3,7 @@
 //! Owns the settings `run` trusts. The CLI parses flags and the TOML file
 //! into this; nothing here reads the environment or the command line.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -48,6 +49,29 @@ pub struct Config {
     pub backup: Option<BackupSchedule>,
     /// How the store is sized (`[store]`).
     pub store: StoreOptions,
+    /// Where `GET /metrics` is served (docs/metrics.md).
+    pub metrics: MetricsEndpoint,
+}
+
+/// Where the Prometheus metrics are served. Scrapes are unauthenticated
+/// (the Prometheus norm); the metrics carry nothing secret, but who may
+/// read them is still the operator's choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsEndpoint {
+    /// Nowhere.
+    Off,
+    /// On the main listener, to loopback peers only (`any_peer: false`)
+    /// or to every peer.
+    Main { any_peer: bool },
+    /// On a plain-HTTP listener of its own, which serves nothing else; the
+    /// main listener then has no `/metrics`.
+    Listen(SocketAddr),
+}
+
+impl Default for MetricsEndpoint {
+    fn default() -> Self {
+        MetricsEndpoint::Main { any_peer: false }
+    }
 }
 
 /// One trusted OpenID Connect issuer: the IAM OIDC provider of AWS, set in
@@ -146,6 +170,7 @@ impl Config {
             audit: AuditSettings::default(),
             backup: None,
             store: StoreOptions::default(),
+            metrics: MetricsEndpoint::default(),
         }
     }
 }

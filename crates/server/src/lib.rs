@@ -17,13 +17,14 @@ mod http;
 pub mod identity;
 pub mod init;
 pub mod kms;
+pub mod metrics;
 pub mod service;
 pub mod store;
 pub mod value;
 
 pub use config::{
-    Config, DEFAULT_PORT, DEFAULT_REGION, DEFAULT_SEAL_KEY_ENV, DevCredentials, OidcProviderConfig,
-    SealConfig, TlsFiles,
+    Config, DEFAULT_PORT, DEFAULT_REGION, DEFAULT_SEAL_KEY_ENV, DevCredentials, MetricsEndpoint,
+    OidcProviderConfig, SealConfig, TlsFiles,
 };
 
 use std::future::Future;
@@ -137,9 +138,34 @@ impl Server {
             self.config.backup.clone().map(|schedule| {
                 tokio::spawn(backup::backup_loop(Arc::clone(&self.barrier), schedule))
             });
+        let (metrics_listener, scrapers) = match self.config.metrics {
+            MetricsEndpoint::Off => (None, None),
+            MetricsEndpoint::Main { any_peer: false } => (None, Some(http::Scrapers::Loopback)),
+            MetricsEndpoint::Main { any_peer: true } => (None, Some(http::Scrapers::Anyone)),
+            MetricsEndpoint::Listen(addr) => {
+                let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+                    ServerError::Startup(format!("cannot listen for /metrics on {addr}: {e}"))
+                })?;
+                (Some(listener), None)
+            }
+        };
+        let (stop_metrics, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
+        let metrics = match metrics_listener {
+            Some(listener) => {
+                if let Ok(addr) = listener.local_addr() {
+                    tracing::info!(endpoint = %format!("http://{addr}/metrics"), "serving metrics");
+                }
+                let app = http::metrics_router(Arc::clone(&self.barrier));
+                Some(tokio::spawn(http::serve_app(listener, None, app, async {
+                    let _ = metrics_stopped.await;
+                })))
+            }
+            None => None,
+        };
         let state = Arc::new(http::AppState {
             barrier: self.barrier,
             secure: tls.is_some(),
+            scrapers,
         });
         let served = http::serve(listener, tls, state, shutdown).await;
         maintenance.abort();
@@ -147,6 +173,11 @@ impl Server {
         mirrors.abort();
         if let Some(backups) = backups {
             backups.abort();
+        }
+        // Metrics stay up while the API drains, then stop too.
+        let _ = stop_metrics.send(());
+        if let Some(metrics) = metrics {
+            let _ = metrics.await;
         }
         Ok(served?)
     }

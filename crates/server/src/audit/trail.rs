@@ -20,6 +20,7 @@ use super::chain::{self, GENESIS};
 use super::mirror::MirrorTarget;
 use crate::clock::Clock;
 use crate::kms::AuditKeys;
+use crate::metrics::AuditMetrics;
 use crate::store::{
     AuditCheckpointRow, AuditEventRow, JobOutcome, Store, StoreError, StoreResult, WriteTxn,
 };
@@ -57,6 +58,8 @@ pub struct AuditTrail {
     settings: AuditSettings,
     /// Whether the last attempt to record failed (health reports it).
     failing: AtomicBool,
+    /// Outlives the trail: the server's, kept across sealing.
+    metrics: Arc<AuditMetrics>,
 }
 
 impl std::fmt::Debug for AuditTrail {
@@ -89,7 +92,14 @@ impl AuditTrail {
             clock,
             settings,
             failing: AtomicBool::new(false),
+            metrics: Arc::default(),
         }
+    }
+
+    /// Counts into the server's audit metrics rather than its own.
+    pub fn with_metrics(mut self, metrics: Arc<AuditMetrics>) -> AuditTrail {
+        self.metrics = metrics;
+        self
     }
 
     /// Whether the trail could not record its last event.
@@ -97,8 +107,9 @@ impl AuditTrail {
         self.failing.load(Ordering::Relaxed)
     }
 
-    /// Notes how the last attempt to record went.
+    /// Notes how the last attempt to record went (one call per event).
     pub fn note(&self, recorded: bool) {
+        self.metrics.event(recorded);
         let was_failing = self.failing.swap(!recorded, Ordering::Relaxed);
         if was_failing == recorded {
             if recorded {
@@ -202,6 +213,7 @@ impl AuditTrail {
     ) -> Result<(), AwsError> {
         let deadline = Instant::now() + self.settings.timeout;
         let durable = durable || self.settings.durable_reads;
+        let _pending = self.metrics.pending();
         let (done_tx, done_rx) = oneshot::channel::<bool>();
         let trail = Arc::clone(self);
         let job: crate::store::WriteJob = Box::new(move |txn| {

@@ -35,6 +35,64 @@ pub struct Caller {
     pub service: AwsService,
 }
 
+/// A request authentication refused: the error it is answered with, and
+/// which check refused it.
+#[derive(Debug)]
+pub struct Rejection {
+    pub reason: AuthFailure,
+    pub error: AwsError,
+}
+
+/// Why authentication failed, as the metrics count it. Never carries what
+/// the request sent (no key id, no signature).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthFailure {
+    /// No Authorization header or presigned query at all.
+    Missing,
+    /// A signature that is incomplete or malformed, an unsigned or
+    /// mismatching payload hash, a credential date that is not the
+    /// request's.
+    Malformed,
+    /// Signed for a service or region this server does not answer.
+    Scope,
+    /// `X-Amz-Date` outside the allowed clock skew.
+    ClockSkew,
+    /// An access key or session token this server does not know.
+    UnknownKey,
+    /// Temporary credentials past their expiry.
+    ExpiredToken,
+    /// Everything checks out but the signature itself.
+    BadSignature,
+    /// The credentials could not be looked up.
+    Internal,
+}
+
+impl AuthFailure {
+    pub const ALL: [AuthFailure; 8] = [
+        AuthFailure::Missing,
+        AuthFailure::Malformed,
+        AuthFailure::Scope,
+        AuthFailure::ClockSkew,
+        AuthFailure::UnknownKey,
+        AuthFailure::ExpiredToken,
+        AuthFailure::BadSignature,
+        AuthFailure::Internal,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthFailure::Missing => "missing",
+            AuthFailure::Malformed => "malformed",
+            AuthFailure::Scope => "scope",
+            AuthFailure::ClockSkew => "clock_skew",
+            AuthFailure::UnknownKey => "unknown_key",
+            AuthFailure::ExpiredToken => "expired_token",
+            AuthFailure::BadSignature => "bad_signature",
+            AuthFailure::Internal => "internal",
+        }
+    }
+}
+
 pub struct Authenticator {
     directory: Arc<Directory>,
     clock: Arc<dyn Clock>,
@@ -77,8 +135,32 @@ impl Authenticator {
         parts: &http::request::Parts,
         body: &[u8],
     ) -> Result<Caller, AwsError> {
-        let presented = sigv4::inspect(parts, body)?;
+        self.authenticate_request(parts, body)
+            .await
+            .map_err(|r| r.error)
+    }
+
+    /// `authenticate`, saying which check refused the request (for the
+    /// metrics: the error code alone does not tell a bad signature from a
+    /// clock out of the window).
+    pub async fn authenticate_request(
+        &self,
+        parts: &http::request::Parts,
+        body: &[u8],
+    ) -> Result<Caller, Rejection> {
+        let presented = sigv4::inspect(parts, body).map_err(|error| {
+            let reason = if error.code == ErrorCode::MissingAuthenticationTokenException {
+                AuthFailure::Missing
+            } else {
+                AuthFailure::Malformed
+            };
+            Rejection { reason, error }
+        })?;
         let credential = &presented.credential;
+        let scope = |error| Rejection {
+            reason: AuthFailure::Scope,
+            error,
+        };
 
         let Some(service) = AwsService::from_signing_name(&credential.service) else {
             let expected = parts
@@ -87,7 +169,7 @@ impl Authenticator {
                 .and_then(|t| t.to_str().ok())
                 .and_then(target_service)
                 .unwrap_or(AwsService::SecretsManager);
-            return Err(sigv4::wrong_service(expected.signing_name()));
+            return Err(scope(sigv4::wrong_service(expected.signing_name())));
         };
         if let Some(target) = parts
             .headers
@@ -96,7 +178,7 @@ impl Authenticator {
             && let Some(addressed) = target_service(target)
             && addressed != service
         {
-            return Err(sigv4::wrong_service(addressed.signing_name()));
+            return Err(scope(sigv4::wrong_service(addressed.signing_name())));
         }
         // IAM and STS are global: clients sign them for us-east-1 whatever
         // regions the server serves.
@@ -109,25 +191,33 @@ impl Authenticator {
                     .as_ref()
                     .is_some_and(|allowed| !allowed.contains(&credential.region)))
         {
-            return Err(sigv4::wrong_region(&credential.region));
+            return Err(scope(sigv4::wrong_region(&credential.region)));
         }
         sigv4::check_clock(
             &presented.amz_date,
             self.clock.now_ms() / 1000,
             self.skew_secs,
-        )?;
+        )
+        .map_err(|error| Rejection {
+            reason: AuthFailure::ClockSkew,
+            error,
+        })?;
 
-        let invalid = || {
-            AwsError::new(
+        let invalid = || Rejection {
+            reason: AuthFailure::UnknownKey,
+            error: AwsError::new(
                 ErrorCode::UnrecognizedClientException,
                 "The security token included in the request is invalid.",
-            )
+            ),
         };
         let known = self
             .directory
             .credentials(&credential.access_key_id)
             .await
-            .map_err(|e| crate::service::internal_error("access key lookup", &e))?
+            .map_err(|e| Rejection {
+                reason: AuthFailure::Internal,
+                error: crate::service::internal_error("access key lookup", &e),
+            })?
             .ok_or_else(invalid)?;
         // A session token must come with temporary credentials and match
         // theirs; long-term keys take none.
@@ -138,10 +228,13 @@ impl Authenticator {
                     return Err(invalid());
                 }
                 if session.expires_ms <= self.clock.now_ms() {
-                    return Err(AwsError::new(
-                        ErrorCode::ExpiredTokenException,
-                        "The security token included in the request is expired",
-                    ));
+                    return Err(Rejection {
+                        reason: AuthFailure::ExpiredToken,
+                        error: AwsError::new(
+                            ErrorCode::ExpiredTokenException,
+                            "The security token included in the request is expired",
+                        ),
+                    });
                 }
             }
             _ => return Err(invalid()),
@@ -153,7 +246,10 @@ impl Authenticator {
             &credential.region,
             &credential.service,
         );
-        sigv4::verify(&presented, parts, body, &key)?;
+        sigv4::verify(&presented, parts, body, &key).map_err(|error| Rejection {
+            reason: AuthFailure::BadSignature,
+            error,
+        })?;
         Ok(Caller {
             access_key_id: credential.access_key_id.clone(),
             session_policy: known.session.and_then(|s| s.policy),

@@ -16,7 +16,7 @@ pub mod decide;
 pub mod global_keys;
 pub mod request_keys;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tresor_policy::{
@@ -144,6 +144,8 @@ pub struct Access {
 #[derive(Debug, Default)]
 struct Decisions {
     checked: AtomicBool,
+    /// How many denied (the metrics count them).
+    denied: AtomicU64,
     resources: Mutex<Vec<String>>,
 }
 
@@ -242,6 +244,11 @@ impl Access {
         self.decisions.checked.load(Ordering::Relaxed)
     }
 
+    /// How many decisions for this request denied.
+    pub fn denials(&self) -> u64 {
+        self.decisions.denied.load(Ordering::Relaxed)
+    }
+
     /// The ARNs decisions were made on, in order (not `*`).
     pub fn resources(&self) -> Vec<String> {
         self.decisions
@@ -309,6 +316,7 @@ impl Access {
             resource_required: required,
         };
         decide(&answers).map_err(|denial| {
+            self.decisions.denied.fetch_add(1, Ordering::Relaxed);
             let on = if resource.arn == "*" {
                 String::new()
             } else {

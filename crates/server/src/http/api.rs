@@ -124,6 +124,12 @@ pub async fn handle(
             )
         }
     };
+    let took = started.elapsed();
+    state
+        .barrier
+        .metrics()
+        .requests
+        .answered(operation, error, took);
     tracing::info!(
         request_id = %request_id,
         peer = %peer,
@@ -131,7 +137,7 @@ pub async fn handle(
         principal = principal.as_deref().unwrap_or("-"),
         status = status.as_u16(),
         error = error.map(|e| e.as_str()).unwrap_or("-"),
-        latency_us = started.elapsed().as_micros() as u64,
+        latency_us = took.as_micros() as u64,
         "request"
     );
     let mut response = match attachment {
@@ -308,9 +314,19 @@ impl ApiRequest<'_> {
         let Some(active) = self.state.barrier.active() else {
             return Handled::failed(front_door(Service::Sts, crate::barrier::sealed_error()));
         };
-        let caller = match active.auth.authenticate(self.parts, self.body).await {
+        let caller = match active
+            .auth
+            .authenticate_request(self.parts, self.body)
+            .await
+        {
             Ok(caller) => caller,
-            Err(e) => {
+            Err(rejection) => {
+                let e = rejection.error;
+                self.state
+                    .barrier
+                    .metrics()
+                    .requests
+                    .auth_failed(rejection.reason);
                 tracing::debug!(
                     request_id = self.request_id,
                     error = e.code.as_str(),
@@ -385,6 +401,7 @@ impl ApiRequest<'_> {
                 },
                 Err(e) => (Err(e), None),
             };
+            self.count_denials(Target::Operator(op), &access);
             let result = recorded(&scope, result).await;
             return Handled {
                 operation: Some(Target::Operator(op)),
@@ -431,6 +448,7 @@ impl ApiRequest<'_> {
                 ),
             ));
         }
+        self.count_denials(op, &access);
         let result = recorded(&scope, result).await;
         Handled {
             operation: Some(op),
@@ -439,6 +457,14 @@ impl ApiRequest<'_> {
             query_service: None,
             attachment: None,
         }
+    }
+
+    fn count_denials(&self, op: Target, access: &authz::Access) {
+        self.state
+            .barrier
+            .metrics()
+            .requests
+            .denied(op, access.denials());
     }
 
     /// STS AssumeRoleWithWebIdentity: unsigned; the token is the credential.

@@ -1,16 +1,20 @@
 //! HTTP: the listener, TLS, routes, limits and graceful shutdown.
 //!
 //! The only module that knows axum and hyper. Routes: `POST /` (the AWS
-//! APIs and Tresor's signed operator actions), `GET /health`, and the two
+//! APIs and Tresor's signed operator actions), `GET /health`, the two
 //! unauthenticated unseal routes (`GET /tresor/v1/seal-status`,
 //! `POST /tresor/v1/unseal` — the shares are their own credential, as in
-//! Vault). Everything else is a JSON 404.
+//! Vault) and `GET /metrics` (Prometheus; see `metrics`). Everything else
+//! is a JSON 404.
 
 mod api;
 mod audit_draft;
+mod metrics;
 mod operator;
 pub mod tls;
 mod unseal;
+
+pub use metrics::{Scrapers, router as metrics_router};
 
 use std::future::Future;
 use std::sync::Arc;
@@ -36,6 +40,8 @@ pub struct AppState {
     pub barrier: Arc<Barrier>,
     /// Whether requests arrive over TLS (`aws:SecureTransport`).
     pub secure: bool,
+    /// Who may scrape `/metrics` here; `None`: not served here.
+    pub scrapers: Option<Scrapers>,
 }
 
 /// How long a client has to send its request headers.
@@ -49,6 +55,7 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/health", get(health))
         .route("/tresor/v1/seal-status", get(unseal::seal_status))
         .route("/tresor/v1/unseal", post(unseal::unseal))
+        .route("/metrics", get(metrics::on_main))
         .fallback(not_found)
         .with_state(state)
 }
@@ -94,7 +101,16 @@ pub async fn serve(
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state);
+    serve_app(listener, tls, router(state), shutdown).await
+}
+
+/// `serve` with any router (the metrics-only listener has its own).
+pub async fn serve_app(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {

@@ -22,6 +22,7 @@ pub async fn run_all(open: Open<'_>) {
     a_panicking_job_changes_nothing(&*store).await;
     concurrent_writes_all_commit(Arc::clone(&store)).await;
     deleting_a_secret_removes_its_versions(&*store).await;
+    secrets_are_counted(&*store).await;
     reads_see_every_acknowledged_change(&*store).await;
     super::conformance_iam::run_all(&*store).await;
     super::conformance_audit::run_all(&*store).await;
@@ -400,6 +401,22 @@ async fn deleting_a_secret_removes_its_versions(store: &dyn Store) {
     .unwrap();
     assert_eq!(secret, None);
     assert!(versions.is_empty());
+}
+
+async fn secrets_are_counted(store: &dyn Store) {
+    let counts = || read(store, |txn| txn.secret_counts());
+    let before = counts().await.unwrap();
+    let mut scheduled = sample_secret("eu-west-3", "conformance/counted-deleting");
+    scheduled.deleted = Some(1_700_000_000_000);
+    scheduled.deletion_date = Some(1_700_000_000_000 + 7 * 86_400_000);
+    for row in [sample_secret("eu-west-3", "conformance/counted"), scheduled] {
+        write(store, move |txn| txn.insert_secret(&row))
+            .await
+            .unwrap();
+    }
+    let after = counts().await.unwrap();
+    assert_eq!(after.stored, before.stored + 2);
+    assert_eq!(after.pending_deletion, before.pending_deletion + 1);
 }
 
 async fn survives_reopening(open: Open<'_>) {

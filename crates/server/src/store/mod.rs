@@ -64,6 +64,9 @@ pub trait ReadTxn {
     /// Up to `limit` secrets whose deletion date is at or before `now`,
     /// the longest due first.
     fn secrets_due_for_purge(&self, now: Millis, limit: usize) -> StoreResult<Vec<SecretKey>>;
+    /// How many secrets are stored, and how many of them are scheduled
+    /// for deletion — counted, not listed (the metrics ask on every scrape).
+    fn secret_counts(&self) -> StoreResult<SecretCounts>;
     fn access_key(&self, access_key_id: &str) -> StoreResult<Option<AccessKeyRow>>;
     fn access_keys(&self) -> StoreResult<Vec<AccessKeyRow>>;
     fn iam_entity(&self, kind: &str, name_key: &str) -> StoreResult<Option<IamEntityRow>>;
@@ -191,6 +194,14 @@ pub trait WriteTxn: ReadTxn {
     fn prune_audit_through(&mut self, seq: i64) -> StoreResult<usize>;
 }
 
+/// What `ReadTxn::secret_counts` answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecretCounts {
+    /// Every region, those scheduled for deletion included.
+    pub stored: u64,
+    pub pending_deletion: u64,
+}
+
 /// Called once the job's transaction has committed durably (`Ok`) or failed
 /// to commit (`Err`).
 pub type Completion = Box<dyn FnOnce(StoreResult<()>) + Send>;
@@ -234,6 +245,10 @@ pub trait Store: Send + Sync {
     /// threads). A backend that cannot says so.
     fn snapshot_to(&self, _dest: &std::path::Path) -> StoreResult<()> {
         Err(StoreError("this store cannot take snapshots".into()))
+    }
+    /// What the backend counts about itself (`/metrics`), if anything.
+    fn metrics(&self) -> Option<std::sync::Arc<crate::metrics::StoreMetrics>> {
+        None
     }
 }
 

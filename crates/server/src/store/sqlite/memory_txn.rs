@@ -77,6 +77,7 @@ impl ReadTxn for MemoryTxn<'_> {
         fn secrets_in_region(&self, region: &str) -> StoreResult<Vec<SecretRow>>;
         fn secrets_with_name_prefix(&self, region: &str, prefix: &str) -> StoreResult<Vec<SecretRow>>;
         fn secrets_due_for_purge(&self, now: Millis, limit: usize) -> StoreResult<Vec<SecretKey>>;
+        fn secret_counts(&self) -> StoreResult<SecretCounts>;
         fn access_key(&self, access_key_id: &str) -> StoreResult<Option<AccessKeyRow>>;
         fn access_keys(&self) -> StoreResult<Vec<AccessKeyRow>>;
         fn iam_entity(&self, kind: &str, name_key: &str) -> StoreResult<Option<IamEntityRow>>;

@@ -22,10 +22,12 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread;
+use std::time::Instant;
 
 use rusqlite::{Connection, OpenFlags, config::DbConfig};
 
 use super::{ReadJob, Store, StoreError, StoreResult, WriteJob};
+use crate::metrics::StoreMetrics;
 use row_cache::RowCache;
 use txn::SqliteTxn;
 
@@ -40,8 +42,11 @@ pub struct SqliteStore {
     /// Recently read rows, shared by the readers, the writer and
     /// `read_from_memory`.
     cache: Arc<RowCache>,
+    /// Filled by the reader and writer threads; read by `/metrics`.
+    metrics: Arc<StoreMetrics>,
     writes: Option<Mutex<Sender<writer::Queued>>>,
-    reads: Option<Mutex<Sender<ReadJob>>>,
+    /// Read jobs with when they were queued.
+    reads: Option<Mutex<Sender<(Instant, ReadJob)>>>,
     threads: Vec<thread::JoinHandle<()>>,
 }
 
@@ -103,33 +108,39 @@ impl SqliteStore {
         let mut writer = connect(path, false)?;
         schema::migrate(&mut writer, now_ms)
             .map_err(|e| StoreError(format!("{}: {}", path.display(), e.0)))?;
-        let cache = Arc::new(RowCache::with_capacity(options.cache_secrets));
+        let metrics = Arc::new(StoreMetrics::default());
+        let cache = Arc::new(RowCache::new(options.cache_secrets, Arc::clone(&metrics)));
         let writer_cache = Arc::clone(&cache);
+        let writer_metrics = Arc::clone(&metrics);
 
         let (write_tx, write_rx) = mpsc::channel::<writer::Queued>();
         let mut threads = vec![
             thread::Builder::new()
                 .name("tresor-sqlite-writer".into())
-                .spawn(move || writer::Writer::new(writer, writer_cache).run(write_rx))
+                .spawn(move || {
+                    writer::Writer::new(writer, writer_cache, writer_metrics).run(write_rx)
+                })
                 .map_err(|e| StoreError(format!("cannot start the writer thread: {e}")))?,
         ];
 
-        let (read_tx, read_rx) = mpsc::channel::<ReadJob>();
+        let (read_tx, read_rx) = mpsc::channel::<(Instant, ReadJob)>();
         let read_rx = Arc::new(Mutex::new(read_rx));
         for i in 0..readers.max(1) {
             let conn = connect(path, true)?;
             let rx = Arc::clone(&read_rx);
             let cache = Arc::clone(&cache);
+            let metrics = Arc::clone(&metrics);
             threads.push(
                 thread::Builder::new()
                     .name(format!("tresor-sqlite-reader-{i}"))
-                    .spawn(move || reader_loop(conn, rx, cache))
+                    .spawn(move || reader_loop(conn, rx, cache, &metrics))
                     .map_err(|e| StoreError(format!("cannot start a reader thread: {e}")))?,
             );
         }
         Ok(SqliteStore {
             path: path.to_path_buf(),
             cache,
+            metrics,
             writes: Some(Mutex::new(write_tx)),
             reads: Some(Mutex::new(read_tx)),
             threads,
@@ -181,10 +192,18 @@ impl SqliteStore {
         // If the writer is gone the job is dropped, and with it its
         // caller's channel: the caller hears an error, never waits forever.
         if let Some(writes) = &self.writes {
-            let _ = writes
+            self.metrics.write_queued();
+            let sent = writes
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .send(writer::Queued { job, durable });
+                .send(writer::Queued {
+                    job,
+                    durable,
+                    queued: Instant::now(),
+                });
+            if sent.is_err() {
+                self.metrics.writes_taken(1);
+            }
         }
     }
 }
@@ -201,23 +220,37 @@ impl Store for SqliteStore {
     fn read_from_memory(&self, job: &mut dyn FnMut(&dyn super::ReadTxn)) -> bool {
         let txn = memory_txn::MemoryTxn::new(self.cache.view());
         job(&txn);
-        !txn.missed()
+        let answered = !txn.missed();
+        self.metrics.memory_read(answered);
+        answered
     }
 
     fn submit_read(&self, job: ReadJob) {
         if let Some(reads) = &self.reads {
-            let _ = reads.lock().unwrap_or_else(|p| p.into_inner()).send(job);
+            let _ = reads
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .send((Instant::now(), job));
         }
     }
 
     fn snapshot_to(&self, dest: &Path) -> StoreResult<()> {
         snapshot::snapshot(&self.path, dest)
     }
+
+    fn metrics(&self) -> Option<Arc<StoreMetrics>> {
+        Some(Arc::clone(&self.metrics))
+    }
 }
 
-fn reader_loop(conn: Connection, jobs: Arc<Mutex<Receiver<ReadJob>>>, cache: Arc<RowCache>) {
+fn reader_loop(
+    conn: Connection,
+    jobs: Arc<Mutex<Receiver<(Instant, ReadJob)>>>,
+    cache: Arc<RowCache>,
+    metrics: &StoreMetrics,
+) {
     loop {
-        let job = {
+        let (queued, job) = {
             let rx = jobs.lock().unwrap_or_else(|p| p.into_inner());
             match rx.recv() {
                 Ok(job) => job,
@@ -236,6 +269,7 @@ fn reader_loop(conn: Connection, jobs: Arc<Mutex<Receiver<ReadJob>>>, cache: Arc
             tracing::error!("a read job panicked");
         }
         let _ = writer::run_cached(&conn, "COMMIT");
+        metrics.read_latency.observe_duration(queued.elapsed());
     }
 }
 

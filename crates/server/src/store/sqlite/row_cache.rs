@@ -22,6 +22,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
+use crate::metrics::{CacheKind, StoreMetrics};
 use crate::store::{
     KeyMaterialRow, KmsKeyRow, SealedValue, SecretKey, SecretRow, StoreResult, VersionRow,
 };
@@ -35,6 +36,8 @@ pub struct RowCache {
     /// Secrets kept at most (the least useful guess goes first: any), and
     /// KMS key rows and materials.
     capacity: usize,
+    /// Where hits and misses are counted.
+    metrics: Arc<StoreMetrics>,
 }
 
 impl Default for RowCache {
@@ -77,11 +80,17 @@ struct Cached {
 }
 
 impl RowCache {
+    /// A cache counting nowhere (a snapshot's, a test's).
     pub fn with_capacity(capacity: usize) -> RowCache {
+        RowCache::new(capacity, Arc::default())
+    }
+
+    pub fn new(capacity: usize, metrics: Arc<StoreMetrics>) -> RowCache {
         RowCache {
             inner: RwLock::default(),
             generation: AtomicU64::new(0),
             capacity: capacity.max(1),
+            metrics,
         }
     }
 
@@ -177,11 +186,14 @@ impl CacheView<'_> {
         load: impl FnOnce() -> StoreResult<Option<SecretRow>>,
         load_versions: impl FnOnce(SecretKey) -> StoreResult<Vec<VersionRow>>,
     ) -> StoreResult<Option<SecretRow>> {
-        if let Some(cached) = self
+        let cached = self
             .cache
             .id_of(region, name)
-            .and_then(|id| self.cache.get(id))
-        {
+            .and_then(|id| self.cache.get(id));
+        self.cache
+            .metrics
+            .cache_lookup(CacheKind::Secret, cached.is_some());
+        if let Some(cached) = cached {
             return Ok(Some(cached.row.clone()));
         }
         self.load_and_keep(load()?, load_versions)
@@ -193,7 +205,11 @@ impl CacheView<'_> {
         load: impl FnOnce() -> StoreResult<Option<SecretRow>>,
         load_versions: impl FnOnce(SecretKey) -> StoreResult<Vec<VersionRow>>,
     ) -> StoreResult<Option<SecretRow>> {
-        if let Some(cached) = self.cache.get(id) {
+        let cached = self.cache.get(id);
+        self.cache
+            .metrics
+            .cache_lookup(CacheKind::Secret, cached.is_some());
+        if let Some(cached) = cached {
             return Ok(Some(cached.row.clone()));
         }
         self.load_and_keep(load()?, load_versions)
@@ -229,7 +245,11 @@ impl CacheView<'_> {
     ) -> StoreResult<Option<KmsKeyRow>> {
         {
             let inner = self.cache.inner.read().unwrap_or_else(|p| p.into_inner());
-            if let Some(key) = inner.keys.get(key_id) {
+            let key = inner.keys.get(key_id);
+            self.cache
+                .metrics
+                .cache_lookup(CacheKind::KmsKey, key.is_some());
+            if let Some(key) = key {
                 return Ok(Some(key.clone()));
             }
         }
@@ -269,6 +289,7 @@ impl CacheView<'_> {
         load: impl FnOnce() -> StoreResult<Option<SealedValue>>,
     ) -> StoreResult<Option<SealedValue>> {
         let Some(cached) = self.cache.get(id) else {
+            self.cache.metrics.cache_lookup(CacheKind::Value, false);
             return load();
         };
         if let Some(value) = cached
@@ -277,8 +298,10 @@ impl CacheView<'_> {
             .unwrap_or_else(|p| p.into_inner())
             .get(version_id)
         {
+            self.cache.metrics.cache_lookup(CacheKind::Value, true);
             return Ok(value.clone());
         }
+        self.cache.metrics.cache_lookup(CacheKind::Value, false);
         let value = load()?;
         // Kept only if the entry is still the one of this generation.
         let values = cached.values.lock();

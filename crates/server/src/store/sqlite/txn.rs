@@ -304,6 +304,22 @@ impl ReadTxn for SqliteTxn<'_> {
             .map_err(err)
     }
 
+    fn secret_counts(&self) -> StoreResult<SecretCounts> {
+        // The pending count is answered from the partial `secrets_purge`
+        // index; the total scans the smallest index of the table.
+        let count = |sql: &str| -> StoreResult<u64> {
+            self.conn
+                .prepare_cached(sql)
+                .and_then(|mut stmt| stmt.query_row([], |r| r.get::<_, i64>(0)))
+                .map(|n| n.max(0) as u64)
+                .map_err(err)
+        };
+        Ok(SecretCounts {
+            stored: count("SELECT COUNT(*) FROM secrets")?,
+            pending_deletion: count("SELECT COUNT(*) FROM secrets WHERE deletion_ms IS NOT NULL")?,
+        })
+    }
+
     fn access_key(&self, access_key_id: &str) -> StoreResult<Option<AccessKeyRow>> {
         iam_sql::access_key(self.conn, access_key_id)
     }

@@ -17,6 +17,7 @@ use rusqlite::Connection;
 
 use super::row_cache::RowCache;
 use super::txn::SqliteTxn;
+use crate::metrics::StoreMetrics;
 use crate::store::{Completion, RELAXED_SYNC_WITHIN, StoreError, WriteJob};
 
 /// Jobs committed together at most.
@@ -27,6 +28,8 @@ pub struct Queued {
     pub job: WriteJob,
     /// Its commit must be fsynced before its completion runs.
     pub durable: bool,
+    /// When it was queued (its latency is measured from there).
+    pub queued: Instant,
 }
 
 pub struct Writer {
@@ -37,15 +40,21 @@ pub struct Writer {
     full: bool,
     /// The first relaxed commit not yet fsynced.
     unsynced_since: Option<Instant>,
+    metrics: std::sync::Arc<StoreMetrics>,
 }
 
 impl Writer {
-    pub fn new(conn: Connection, cache: std::sync::Arc<RowCache>) -> Writer {
+    pub fn new(
+        conn: Connection,
+        cache: std::sync::Arc<RowCache>,
+        metrics: std::sync::Arc<StoreMetrics>,
+    ) -> Writer {
         Writer {
             conn,
             cache,
             full: true,
             unsynced_since: None,
+            metrics,
         }
     }
 
@@ -76,6 +85,7 @@ impl Writer {
                     Err(_) => break,
                 }
             }
+            self.metrics.writes_taken(batch.len());
             self.commit_batch(batch);
         }
         if self.unsynced_since.is_some() {
@@ -88,6 +98,9 @@ impl Writer {
         // The safety level cannot change inside a transaction: it is
         // decided by what was queued.
         let durable = batch.iter().any(|q| q.durable);
+        let started = Instant::now();
+        let jobs = batch.len();
+        let queued: Vec<Instant> = batch.iter().map(|q| q.queued).collect();
         if let Err(e) = self.set_full(durable) {
             tracing::error!(error = %e, "cannot begin a write transaction");
             return;
@@ -133,10 +146,27 @@ impl Writer {
         let result = conn
             .execute_batch("COMMIT")
             .map_err(|e| StoreError(format!("commit failed: {e}")));
+        let committed = Instant::now();
+        let commit_latency = if durable {
+            &self.metrics.commit_durable
+        } else {
+            &self.metrics.commit_relaxed
+        };
+        commit_latency.observe_duration(committed.saturating_duration_since(started));
+        self.metrics.batch_size.observe(jobs as u64);
+        for queued in queued {
+            self.metrics
+                .write_latency
+                .observe_duration(committed.saturating_duration_since(queued));
+        }
         match &result {
-            Ok(()) if durable => self.unsynced_since = None,
+            Ok(()) if durable => {
+                self.unsynced_since = None;
+                self.metrics.synced();
+            }
             Ok(()) => {
                 self.unsynced_since.get_or_insert_with(Instant::now);
+                self.metrics.relaxed_committed(jobs);
             }
             Err(e) => {
                 let _ = self.conn.execute_batch("ROLLBACK");
@@ -184,6 +214,7 @@ impl Writer {
             Ok(()) => {
                 tracing::trace!("synced relaxed commits");
                 self.unsynced_since = None;
+                self.metrics.synced();
             }
             Err(e) => {
                 let _ = self.conn.execute_batch("ROLLBACK");
