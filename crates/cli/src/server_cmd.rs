@@ -13,7 +13,8 @@ use clap::Args;
 use serde::Deserialize;
 use tresor_server::audit::MirrorTarget as AuditMirror;
 use tresor_server::{
-    Config, DEFAULT_PORT, DEFAULT_REGION, DevCredentials, OidcProviderConfig, Server, TlsFiles,
+    Config, DEFAULT_PORT, DEFAULT_REGION, DevCredentials, MetricsEndpoint, OidcProviderConfig,
+    Server, TlsFiles,
 };
 use tresor_wire::dto::SecretString;
 
@@ -122,6 +123,9 @@ struct FileConfig {
     /// `[store]`: how the store is sized.
     #[serde(default)]
     store: StoreFile,
+    /// `[metrics]`: where `/metrics` is served.
+    #[serde(default)]
+    metrics: MetricsFile,
 }
 
 /// The `[store]` table.
@@ -161,6 +165,47 @@ impl BackupFile {
             every: Duration::from_secs_f64(hours * 3600.0),
             keep,
         })
+    }
+}
+
+/// The `[metrics]` table (docs/metrics.md).
+#[derive(Deserialize, Debug, Default, Clone)]
+#[serde(deny_unknown_fields)]
+struct MetricsFile {
+    /// `false`: no `/metrics` anywhere (default true).
+    enabled: Option<bool>,
+    /// Who may scrape `/metrics` on the main listener: `loopback`
+    /// (default) or `any`.
+    allow: Option<MetricsAllow>,
+    /// Serve `/metrics` on this plain-HTTP address instead of the main
+    /// listener.
+    listen: Option<SocketAddr>,
+}
+
+#[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum MetricsAllow {
+    Loopback,
+    Any,
+}
+
+impl MetricsFile {
+    fn endpoint(&self) -> anyhow::Result<MetricsEndpoint> {
+        match (self.enabled, self.allow, self.listen) {
+            (Some(false), None, None) => Ok(MetricsEndpoint::Off),
+            (Some(false), _, _) => {
+                bail!("[metrics] enabled = false serves no metrics: drop allow and listen")
+            }
+            (_, Some(_), Some(_)) => bail!(
+                "[metrics] allow is for /metrics on the main listener; with listen, /metrics \
+                 moves to its own listener (whoever can reach that address may scrape): \
+                 drop one of them"
+            ),
+            (_, None, Some(addr)) => Ok(MetricsEndpoint::Listen(addr)),
+            (_, allow, None) => Ok(MetricsEndpoint::Main {
+                any_peer: allow == Some(MetricsAllow::Any),
+            }),
+        }
     }
 }
 
@@ -324,6 +369,7 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
     if file.audit.stdout == Some(true) {
         config.audit.mirrors.push(AuditMirror::Stdout);
     }
+    config.metrics = file.metrics.endpoint()?;
     config.seal = args.seal.config(&SealFile {
         seal: file.seal.clone(),
         seal_key_env: file.seal_key_env.clone(),
@@ -493,6 +539,50 @@ mod tests {
         // A config file named without a directory: relative to where we run.
         let here = oidc_providers(&file.oidc_providers, Some(Path::new("tresor.toml")));
         assert_eq!(here[0].jwks_file, Some(PathBuf::from("keys/eks.json")));
+    }
+
+    #[test]
+    fn the_metrics_table_says_where_metrics_are_served() {
+        let endpoint = |text: &str| {
+            toml::from_str::<FileConfig>(text)
+                .unwrap()
+                .metrics
+                .endpoint()
+        };
+        let main = |any_peer| MetricsEndpoint::Main { any_peer };
+        assert_eq!(endpoint("").unwrap(), main(false));
+        assert_eq!(
+            endpoint("[metrics]\nallow = \"loopback\"").unwrap(),
+            main(false)
+        );
+        assert_eq!(endpoint("[metrics]\nallow = \"any\"").unwrap(), main(true));
+        assert_eq!(
+            endpoint("[metrics]\nenabled = true\nallow = \"any\"").unwrap(),
+            main(true)
+        );
+        assert_eq!(
+            endpoint("[metrics]\nenabled = false").unwrap(),
+            MetricsEndpoint::Off
+        );
+        assert_eq!(
+            endpoint("[metrics]\nlisten = \"0.0.0.0:9100\"").unwrap(),
+            MetricsEndpoint::Listen("0.0.0.0:9100".parse().unwrap())
+        );
+        for contradictory in [
+            "[metrics]\nenabled = false\nallow = \"any\"",
+            "[metrics]\nenabled = false\nlisten = \"127.0.0.1:9100\"",
+            "[metrics]\nallow = \"any\"\nlisten = \"127.0.0.1:9100\"",
+        ] {
+            assert!(endpoint(contradictory).is_err(), "{contradictory}");
+        }
+        for bad in [
+            "[metrics]\nallow = \"everyone\"",
+            "[metrics]\nlisten = \"localhost\"",
+            "[metrics]\nport = 9100",
+            "metrics = true",
+        ] {
+            assert!(toml::from_str::<FileConfig>(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
