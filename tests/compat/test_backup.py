@@ -7,11 +7,13 @@ is refused by verify and by restore, leaving nothing behind."""
 
 import hashlib
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
 import threading
 import time
+import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
@@ -356,6 +358,16 @@ def test_scheduled_backups_keep_the_newest_and_are_audited(persistent_supported,
         record = json.loads(events[0]["CloudTrailEvent"])
         assert record["requestParameters"]["scheduled"] is True
         assert record["requestParameters"]["file"].endswith(new[0])
+        # And counted, with the time to alert on when backups stop.
+        tresor(binary, server.ep, "backup", "create", str(tmp_path / "on-request.tbk"))
+        with urllib.request.urlopen(f"{server.ep.url}/metrics", timeout=10) as r:
+            metrics = r.read().decode()
+        assert 'tresor_backups_total{trigger="schedule",result="ok"} 1\n' in metrics
+        assert 'tresor_backups_total{trigger="request",result="ok"} 1\n' in metrics
+        assert 'tresor_backups_total{trigger="schedule",result="failed"} 0\n' in metrics
+        last = float(re.search(r"^tresor_last_backup_timestamp_seconds (\S+)$", metrics,
+                               re.M).group(1))
+        assert abs(last - time.time()) < 120
     finally:
         server.close()
 

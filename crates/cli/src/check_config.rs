@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use anyhow::bail;
 use serde::Serialize;
 use tresor_server::audit::MirrorTarget;
+use tresor_server::config::MetricsEndpoint;
 use tresor_server::{Config, SealConfig};
 
 #[derive(Serialize)]
@@ -42,6 +43,7 @@ struct Effective {
     #[serde(skip_serializing_if = "Option::is_none")]
     backup: Option<Backup>,
     store: Store,
+    metrics: Metrics,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     oidc_providers: Vec<Oidc>,
 }
@@ -66,6 +68,15 @@ struct Audit {
     #[serde(skip_serializing_if = "Option::is_none")]
     file_keep: Option<u32>,
     stdout: bool,
+}
+
+#[derive(Serialize)]
+struct Metrics {
+    enabled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    allow: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    listen: Option<SocketAddr>,
 }
 
 #[derive(Serialize)]
@@ -150,6 +161,23 @@ fn effective(config: &Config, listen: SocketAddr, log_level: &str, log_format: &
         store: Store {
             readers: config.store.readers,
             cache_secrets: config.store.cache_secrets,
+        },
+        metrics: match config.metrics {
+            MetricsEndpoint::Off => Metrics {
+                enabled: false,
+                allow: None,
+                listen: None,
+            },
+            MetricsEndpoint::Main { any_peer } => Metrics {
+                enabled: true,
+                allow: Some(if any_peer { "any" } else { "loopback" }),
+                listen: None,
+            },
+            MetricsEndpoint::Listen(addr) => Metrics {
+                enabled: true,
+                allow: None,
+                listen: Some(addr),
+            },
         },
         oidc_providers: config
             .oidc_providers

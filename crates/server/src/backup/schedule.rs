@@ -17,6 +17,7 @@ use super::create::{BackupSource, create};
 use super::format::{self, Manifest};
 use crate::audit::{Draft, Outcome};
 use crate::barrier::Barrier;
+use crate::metrics::BackupTrigger;
 
 const PREFIX: &str = "tresor-backup-";
 const SUFFIX: &str = ".tbk";
@@ -120,6 +121,9 @@ fn write_checked(source: &BackupSource, partial: &Path, now_ms: i64) -> Result<M
 /// recorded in the audit trail as a `CreateBackup` event. A failure is
 /// logged and retried at the next check.
 pub async fn backup_loop(barrier: Arc<Barrier>, schedule: BackupSchedule) {
+    if let Some((time, _)) = existing(&schedule.dir).last() {
+        barrier.metrics().backups.found(*time);
+    }
     let mut ticker = tokio::time::interval(Duration::from_secs(30).min(schedule.every));
     loop {
         ticker.tick().await;
@@ -139,6 +143,10 @@ pub async fn backup_loop(barrier: Arc<Barrier>, schedule: BackupSchedule) {
         let taken = tokio::task::spawn_blocking(move || take(&source, &plan, now))
             .await
             .unwrap_or_else(|_| Err("the backup task panicked".into()));
+        barrier
+            .metrics()
+            .backups
+            .taken(BackupTrigger::Schedule, taken.is_ok(), now);
         let mut draft = Draft::service_event(
             Service::Operator,
             "CreateBackup",

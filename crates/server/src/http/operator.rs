@@ -12,6 +12,7 @@ use serde::Deserialize;
 use tresor_wire::{AwsError, ErrorCode, OperatorOperation};
 
 use crate::barrier::Barrier;
+use crate::metrics::BackupTrigger;
 
 /// ExportAuditLog's input: the page after `AfterSeq`, at most `MaxItems`.
 #[derive(Debug, Default, Deserialize)]
@@ -77,7 +78,7 @@ async fn create_backup(barrier: &Barrier) -> Result<Answer, AwsError> {
     active.audit.checkpoint_head().await?;
     let source = barrier.backup_source(&active);
     let now = active.audit.now_ms();
-    let (file, manifest) = tokio::task::spawn_blocking(move || {
+    let taken = tokio::task::spawn_blocking(move || {
         let file = tempfile::tempfile_in(&source.work_dir)
             .map_err(|e| format!("cannot stage the backup: {e}"))?;
         let mut out = std::io::BufWriter::new(file);
@@ -92,8 +93,11 @@ async fn create_backup(barrier: &Barrier) -> Result<Answer, AwsError> {
         Ok::<_, String>((file, manifest))
     })
     .await
-    .unwrap_or_else(|_| Err("the backup task panicked".into()))
-    .map_err(|e| crate::service::internal_error("taking a backup", &e))?;
+    .unwrap_or_else(|_| Err("the backup task panicked".into()));
+    let backups = &barrier.metrics().backups;
+    backups.taken(BackupTrigger::Request, taken.is_ok(), now);
+    let (file, manifest) =
+        taken.map_err(|e| crate::service::internal_error("taking a backup", &e))?;
     let len = file
         .metadata()
         .map_err(|e| crate::service::internal_error("taking a backup", &e))?

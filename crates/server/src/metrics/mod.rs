@@ -15,11 +15,13 @@
 //! asked then rather than maintained on every request.
 
 mod audit;
+mod backups;
 mod histogram;
 mod requests;
 mod store;
 
 pub use audit::{AuditMetrics, Pending};
+pub use backups::{BackupMetrics, BackupTrigger};
 pub use histogram::Histogram;
 pub use requests::{RequestMetrics, UNROUTED};
 pub use store::{CacheKind, StoreMetrics};
@@ -43,6 +45,7 @@ pub const CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CON
 pub struct Metrics {
     pub requests: Arc<RequestMetrics>,
     pub audit: Arc<AuditMetrics>,
+    pub backups: Arc<BackupMetrics>,
     store: Option<Arc<StoreMetrics>>,
     started: SystemTime,
 }
@@ -53,6 +56,7 @@ impl Metrics {
         Metrics {
             requests: Arc::default(),
             audit: Arc::default(),
+            backups: Arc::default(),
             store,
             started: SystemTime::now(),
         }
@@ -78,6 +82,7 @@ impl Metrics {
         registry.register_collector(Box::new(state));
         registry.register_collector(Box::new(Arc::clone(&self.requests)));
         registry.register_collector(Box::new(Arc::clone(&self.audit)));
+        registry.register_collector(Box::new(Arc::clone(&self.backups)));
         if let Some(store) = &self.store {
             registry.register_collector(Box::new(Arc::clone(store)));
         }
@@ -192,6 +197,7 @@ mod tests {
             "tresor_store_commit_duration_seconds_count{sync=\"full\"} 0\n",
             "tresor_store_cache_lookups_total{cache=\"secret\",result=\"hit\"} 0\n",
             "tresor_store_memory_reads_total{result=\"answered\"} 0\n",
+            "tresor_backups_total{trigger=\"schedule\",result=\"failed\"} 0\n",
         ] {
             assert!(text.contains(line), "{line:?} not in\n{text}");
         }
