@@ -416,7 +416,8 @@ def test_a_rewritten_audit_trail_is_refused_even_with_fitting_checksums(
             "WHERE seq = (SELECT MIN(seq) FROM audit_events WHERE event_name = 'CreateSecret')"),
         "an event deleted": rewritten(
             "DELETE FROM audit_events WHERE seq = (SELECT MIN(seq) + 3 FROM audit_events)",
-            audit_events=manifest["audit_events"] - 1),
+            contents=dict(manifest["contents"],
+                          audit_events=manifest["contents"]["audit_events"] - 1)),
         "another signing key": rewritten("SELECT 1", audit_public_key="11" * 32),
     }
     for what, path in cases.items():

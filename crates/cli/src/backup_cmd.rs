@@ -183,17 +183,18 @@ fn restore(args: RestoreArgs) -> anyhow::Result<()> {
 }
 
 fn describe(m: &Manifest) {
+    let c = &m.contents;
     println!(
         "  created {} by Tresor {} (schema version {}), account {}, {} seal",
-        m.created, m.tresor_version, m.schema_version, m.account_id, m.seal
+        m.created, m.tresor_version, c.schema_version, m.account_id, m.seal
     );
     println!(
         "  {} secrets, {} versions, {} KMS keys, {} audit events{}",
-        m.secrets,
-        m.versions,
-        m.kms_keys,
-        m.audit_events,
-        m.audit_head_seq
+        c.secrets,
+        c.versions,
+        c.kms_keys,
+        c.audit_events,
+        c.audit_head_seq
             .map(|s| format!(" (through #{s})"))
             .unwrap_or_default()
     );

@@ -16,6 +16,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use aws_lc_rs::digest::{Context, SHA256};
 use serde::{Deserialize, Serialize};
 
+use crate::store::sqlite::snapshot::SnapshotFacts;
+
 const MAGIC: &[u8] = b"TRESOR-BACKUP 1\n";
 const TRAILER_PREFIX: &[u8] = b"sha256:";
 /// A manifest is a few hundred bytes; anything far longer is not one.
@@ -35,12 +37,8 @@ pub struct Manifest {
     /// How the root key is sealed: a restored server needs the same seal
     /// (the seal key or the unseal shares are never in a backup).
     pub seal: String,
-    pub schema_version: i64,
-    pub secrets: u64,
-    pub versions: u64,
-    pub kms_keys: u64,
-    pub audit_events: u64,
-    pub audit_head_seq: Option<i64>,
+    /// What the database holds (checked against the database itself).
+    pub contents: SnapshotFacts,
     /// The audit trail's checkpoint-signing key (hex), to compare with the
     /// one the operator pinned.
     pub audit_public_key: String,
@@ -235,12 +233,14 @@ mod tests {
             tresor_version: "0.1.0".into(),
             account_id: "123456789012".into(),
             seal: "file".into(),
-            schema_version: 3,
-            secrets: 1,
-            versions: 2,
-            kms_keys: 1,
-            audit_events: 5,
-            audit_head_seq: Some(5),
+            contents: SnapshotFacts {
+                schema_version: 3,
+                secrets: 1,
+                versions: 2,
+                kms_keys: 1,
+                audit_events: 5,
+                audit_head_seq: Some(5),
+            },
             audit_public_key: "00".into(),
             database_bytes,
             database_sha256,

@@ -86,25 +86,18 @@ fn extract(path: &Path, dest: &Path) -> Result<Verified, String> {
     out.sync_all()
         .map_err(|e| format!("cannot sync {}: {e}", dest.display()))?;
     drop(out);
-    if manifest.schema_version > latest_schema_version() {
+    if manifest.contents.schema_version > latest_schema_version() {
         return Err(format!(
             "the backup was made by a newer Tresor (schema version {}; this one knows {}): restore it with that release or a newer one",
-            manifest.schema_version,
+            manifest.contents.schema_version,
             latest_schema_version()
         ));
     }
     let facts = snapshot::inspect(dest).map_err(|e| e.0)?;
-    let described = SnapshotFacts {
-        schema_version: manifest.schema_version,
-        secrets: manifest.secrets,
-        versions: manifest.versions,
-        kms_keys: manifest.kms_keys,
-        audit_events: manifest.audit_events,
-        audit_head_seq: manifest.audit_head_seq,
-    };
-    if facts != described {
+    if facts != manifest.contents {
         return Err(format!(
-            "the backup's database does not hold what its manifest says ({facts:?} vs {described:?})"
+            "the backup's database does not hold what its manifest says ({facts:?} vs {:?})",
+            manifest.contents
         ));
     }
     let audit = audit_chain(dest, &manifest)?;
@@ -150,7 +143,7 @@ fn audit_chain(db: &Path, manifest: &Manifest) -> Result<Report, String> {
     let report = verifier
         .finish()
         .map_err(|p| format!("the backup's audit trail does not verify: {p}"))?;
-    if report.last_seq != manifest.audit_head_seq {
+    if report.last_seq != manifest.contents.audit_head_seq {
         return Err("the backup's audit trail does not end where its manifest says".into());
     }
     Ok(report)

@@ -159,7 +159,7 @@ pub async fn backup_loop(barrier: Arc<Barrier>, schedule: BackupSchedule) {
                 tracing::info!(
                     file = %path.display(),
                     bytes = manifest.database_bytes,
-                    secrets = manifest.secrets,
+                    secrets = manifest.contents.secrets,
                     "took a scheduled backup"
                 );
                 draft.request_parameters = json!({

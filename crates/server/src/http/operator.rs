@@ -104,8 +104,8 @@ async fn create_backup(barrier: &Barrier) -> Result<Answer, AwsError> {
         .len();
     tracing::info!(
         bytes = len,
-        secrets = manifest.secrets,
-        audit_head = ?manifest.audit_head_seq,
+        secrets = manifest.contents.secrets,
+        audit_head = ?manifest.contents.audit_head_seq,
         "took a backup on request"
     );
     Ok(Answer {

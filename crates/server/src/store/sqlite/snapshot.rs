@@ -9,8 +9,10 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::store::{StoreError, StoreResult};
 
-/// What a snapshot holds, read back from the copy itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a snapshot holds, read back from the copy itself (and written in
+/// a backup's manifest).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SnapshotFacts {
     pub schema_version: i64,
     pub secrets: u64,
