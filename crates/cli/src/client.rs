@@ -178,14 +178,14 @@ impl Endpoint {
         body: Vec<u8>,
     ) -> anyhow::Result<(u16, Bytes)> {
         let region = self.config.region.clone();
-        self.signed(
+        let request = self.signed_request(
             service,
             &region,
             "application/x-amz-json-1.1",
             Some(target),
             body,
-        )
-        .await
+        )?;
+        self.send(request).await
     }
 
     /// A signed awsQuery call (IAM, STS): `Action` with `params`; the XML
@@ -205,15 +205,14 @@ impl Endpoint {
             form.extend(percent_encoding::utf8_percent_encode(value, FORM_VALUE));
         }
         // IAM and STS are global: signed for us-east-1.
-        let (status, body) = self
-            .signed(
-                service,
-                "us-east-1",
-                "application/x-www-form-urlencoded; charset=utf-8",
-                None,
-                form.into_bytes(),
-            )
-            .await?;
+        let request = self.signed_request(
+            service,
+            "us-east-1",
+            "application/x-www-form-urlencoded; charset=utf-8",
+            None,
+            form.into_bytes(),
+        )?;
+        let (status, body) = self.send(request).await?;
         let text = String::from_utf8_lossy(&body).into_owned();
         if status != 200 {
             let code = xml_values(&text, "Code")
@@ -223,19 +222,6 @@ impl Endpoint {
             bail!("{code} (HTTP {status}): {message}");
         }
         Ok(text)
-    }
-
-    /// Sends `body` signed with the caller's AWS credentials.
-    async fn signed(
-        &self,
-        service: &str,
-        region: &str,
-        content_type: &'static str,
-        target: Option<&str>,
-        body: Vec<u8>,
-    ) -> anyhow::Result<(u16, Bytes)> {
-        let request = self.signed_request(service, region, content_type, target, body)?;
-        self.send(request).await
     }
 
     /// A signed awsJson call of Tresor's operator API whose answer is
