@@ -322,8 +322,9 @@ def dev_server(binary: str, workdir: Path, akid: str, secret: str, *,
     args = [
         binary, "server", "--dev",
         "--listen", f"127.0.0.1:{port}",
-        "--dev-access-key-id", akid,
-        "--dev-secret-access-key", secret,
+        # `=`: a random key may begin with "-", which would read as a flag.
+        f"--dev-access-key-id={akid}",
+        f"--dev-secret-access-key={secret}",
         *extra_args,
     ]
     if tls:
