@@ -166,7 +166,12 @@ def restored_server(binary, original, backup, tmp_path, name):
     data = tmp_path / name
     tresor(binary, original.ep, "backup", "restore", str(backup), "--data-dir", str(data),
            "--seal-key-file", str(original.data_dir / "seal.key"))
+    # What a server killed while taking a backup leaves behind: removed at start.
+    leftover = data / ".backup-interrupted"
+    leftover.mkdir()
+    (leftover / "snapshot.db").write_bytes(b"a copy of the database")
     server = h.persistent_server(binary, data, tmp_path, log_name=f"{name}.log").start()
+    assert not leftover.exists(), "the scratch directory of an interrupted backup stayed"
     return server, h.Endpoint(server.endpoint, original.ep.access_key_id,
                               original.ep.secret_access_key)
 
@@ -328,6 +333,8 @@ def test_scheduled_backups_keep_the_newest_and_are_audited(persistent_supported,
     for name in old:
         (backups / name).write_bytes(b"old")
     (backups / "notes.txt").write_text("mine")
+    # The unfinished file of a scheduled backup a killed server left.
+    (backups / ".tresor-backup-20230101T000000Z.tbk.partial").write_bytes(b"half")
     server = Audited(binary, tmp_path, config=(
         f'[backup]\ndir = "{backups}"\ninterval_hours = 24\nkeep = 2\n')).start()
     try:

@@ -65,6 +65,7 @@ impl Server {
         };
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let (dir, initialized) = init::open(&config, clock.now_ms()).await?;
+        backup::remove_leftovers(&config.data_dir);
         // Checked now, so that a bad issuer or key file stops the start.
         let oidc = identity::oidc::OidcProviders::load(&config.oidc_providers, &dir.account_id)
             .map_err(ServerError::Startup)?;

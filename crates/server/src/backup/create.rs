@@ -23,12 +23,42 @@ pub struct BackupSource {
     pub audit_public_key: Vec<u8>,
 }
 
+/// Where snapshots are staged in the data directory (`tempfile`'s prefix).
+const SCRATCH_PREFIX: &str = ".backup-";
+
+/// Removes the scratch directories a backup left behind when the server
+/// was killed while taking it (each holds a copy of the database).
+pub fn remove_leftovers(data_dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(data_dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let is_scratch = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with(SCRATCH_PREFIX));
+        if is_scratch && entry.path().is_dir() {
+            match std::fs::remove_dir_all(entry.path()) {
+                Ok(()) => tracing::info!(
+                    dir = %entry.path().display(),
+                    "removed the scratch directory of an interrupted backup"
+                ),
+                Err(e) => tracing::warn!(
+                    dir = %entry.path().display(),
+                    error = %e,
+                    "cannot remove the scratch directory of an interrupted backup"
+                ),
+            }
+        }
+    }
+}
+
 /// Writes a backup of `source` to `out` (blocking: run it off the async
 /// threads). The snapshot is checked (SQLite's integrity check) before it
 /// is written, so a backup never carries damage it could have seen.
 pub fn create(source: &BackupSource, out: impl Write, now_ms: i64) -> Result<Manifest, String> {
     let scratch = tempfile::Builder::new()
-        .prefix(".backup-")
+        .prefix(SCRATCH_PREFIX)
         .tempdir_in(&source.work_dir)
         .map_err(|e| {
             format!(

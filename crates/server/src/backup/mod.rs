@@ -13,7 +13,7 @@ pub mod format;
 mod restore;
 mod schedule;
 
-pub use create::{BackupSource, create};
+pub use create::{BackupSource, create, remove_leftovers};
 pub use format::Manifest;
 pub use restore::{Verified, restore, verify};
 pub use schedule::{BackupSchedule, backup_loop};

@@ -51,6 +51,21 @@ fn existing(dir: &Path) -> Vec<(i64, PathBuf)> {
     found
 }
 
+/// Removes the `.partial` files of scheduled backups a killed server
+/// never finished.
+fn remove_partials(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if name.starts_with(&format!(".{PREFIX}")) && name.ends_with(".partial") {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// When the next scheduled backup is due (epoch ms): `every` after the
 /// newest one, so a restart neither skips nor repeats one.
 pub fn next_due(schedule: &BackupSchedule, now_ms: i64) -> i64 {
@@ -121,6 +136,7 @@ fn write_checked(source: &BackupSource, partial: &Path, now_ms: i64) -> Result<M
 /// recorded in the audit trail as a `CreateBackup` event. A failure is
 /// logged and retried at the next check.
 pub async fn backup_loop(barrier: Arc<Barrier>, schedule: BackupSchedule) {
+    remove_partials(&schedule.dir);
     if let Some((time, _)) = existing(&schedule.dir).last() {
         barrier.metrics().backups.found(*time);
     }
