@@ -7,102 +7,21 @@
 //! secret key is shown redacted.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 use anyhow::bail;
-use serde::Serialize;
 use tresor_server::audit::MirrorTarget;
 use tresor_server::config::MetricsEndpoint;
 use tresor_server::{Config, SealConfig};
 
-#[derive(Serialize)]
-struct Effective {
-    listen: SocketAddr,
-    data_dir: PathBuf,
-    region: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    regions: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    account_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tls_cert: Option<PathBuf>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tls_key: Option<PathBuf>,
-    clock_skew_seconds: u64,
-    purge_interval_seconds: u64,
-    log_level: String,
-    log_format: String,
-    seal: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    seal_key_env: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    seal_key_file: Option<PathBuf>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pkcs11: Option<Pkcs11>,
-    audit: Audit,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    backup: Option<Backup>,
-    store: Store,
-    metrics: Metrics,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    oidc_providers: Vec<Oidc>,
-}
+use crate::seal_args::Pkcs11File;
+use crate::server_cmd::{
+    AuditFile, BackupFile, FileConfig, MetricsAllow, MetricsFile, OidcProviderFile, StoreFile,
+};
 
-#[derive(Serialize)]
-struct Pkcs11 {
-    module: PathBuf,
-    token_label: String,
-    key_label: String,
-}
-
-#[derive(Serialize)]
-struct Audit {
-    timeout_ms: u64,
-    durable_reads: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    retention_days: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    file: Option<PathBuf>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    file_max_mb: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    file_keep: Option<u32>,
-    stdout: bool,
-}
-
-#[derive(Serialize)]
-struct Metrics {
-    enabled: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    allow: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    listen: Option<SocketAddr>,
-}
-
-#[derive(Serialize)]
-struct Store {
-    readers: usize,
-    cache_secrets: usize,
-}
-
-#[derive(Serialize)]
-struct Backup {
-    dir: PathBuf,
-    interval_hours: f64,
-    keep: usize,
-}
-
-#[derive(Serialize)]
-struct Oidc {
-    issuer: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    jwks_file: Option<PathBuf>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    jwks_url: Option<String>,
-    audiences: Vec<String>,
-}
-
-fn effective(config: &Config, listen: SocketAddr, log_level: &str, log_format: &str) -> Effective {
+/// The effective settings as the config file that states them: every
+/// key the file accepts (`FileConfig`, so none can be forgotten here
+/// without the compiler noticing), with what the server will use.
+fn effective(config: &Config, listen: SocketAddr, log_level: &str, log_format: &str) -> FileConfig {
     let file_mirror = config.audit.mirrors.iter().find_map(|m| match m {
         MirrorTarget::File {
             path,
@@ -111,19 +30,19 @@ fn effective(config: &Config, listen: SocketAddr, log_level: &str, log_format: &
         } => Some((path.clone(), max_bytes / 1_000_000, *keep)),
         MirrorTarget::Stdout => None,
     });
-    Effective {
-        listen,
-        data_dir: config.data_dir.clone(),
-        region: config.default_region.clone(),
+    FileConfig {
+        listen: Some(listen),
+        data_dir: Some(config.data_dir.clone()),
+        region: Some(config.default_region.clone()),
         regions: config.allowed_regions.clone(),
         account_id: config.account_id.clone(),
         tls_cert: config.tls.as_ref().map(|t| t.cert.clone()),
         tls_key: config.tls.as_ref().map(|t| t.key.clone()),
-        clock_skew_seconds: config.clock_skew.as_secs(),
-        purge_interval_seconds: config.purge_interval.as_secs(),
-        log_level: log_level.to_string(),
-        log_format: log_format.to_string(),
-        seal: config.seal.kind().as_str().to_string(),
+        clock_skew_seconds: Some(config.clock_skew.as_secs()),
+        purge_interval_seconds: Some(config.purge_interval.as_secs()),
+        log_level: Some(log_level.to_string()),
+        log_format: Some(log_format.to_string()),
+        seal: Some(config.seal.kind().as_str().to_string()),
         seal_key_env: match &config.seal {
             SealConfig::Env { var } => Some(var.clone()),
             _ => None,
@@ -133,62 +52,73 @@ fn effective(config: &Config, listen: SocketAddr, log_level: &str, log_format: &
             _ => None,
         },
         pkcs11: match &config.seal {
-            SealConfig::Pkcs11(hsm) => Some(Pkcs11 {
-                module: hsm.module.clone(),
-                token_label: hsm.token_label.clone(),
-                key_label: hsm.key_label.clone(),
+            SealConfig::Pkcs11(hsm) => Some(Pkcs11File {
+                module: Some(hsm.module.clone()),
+                token_label: Some(hsm.token_label.clone()),
+                key_label: Some(hsm.key_label.clone()),
+                // The variable's name is not kept past start-up.
+                pin_env: None,
             }),
             _ => None,
-        },
-        audit: Audit {
-            timeout_ms: config.audit.timeout.as_millis() as u64,
-            durable_reads: config.audit.durable_reads,
-            retention_days: config.audit.retention.map(|r| r.as_secs() / 86_400),
-            file_max_mb: file_mirror.as_ref().map(|m| m.1),
-            file_keep: file_mirror.as_ref().map(|m| m.2),
-            file: file_mirror.map(|m| m.0),
-            stdout: config
-                .audit
-                .mirrors
-                .iter()
-                .any(|m| matches!(m, MirrorTarget::Stdout)),
-        },
-        backup: config.backup.as_ref().map(|b| Backup {
-            dir: b.dir.clone(),
-            interval_hours: b.every.as_secs_f64() / 3600.0,
-            keep: b.keep,
-        }),
-        store: Store {
-            readers: config.store.readers,
-            cache_secrets: config.store.cache_secrets,
-        },
-        metrics: match config.metrics {
-            MetricsEndpoint::Off => Metrics {
-                enabled: false,
-                allow: None,
-                listen: None,
-            },
-            MetricsEndpoint::Main { any_peer } => Metrics {
-                enabled: true,
-                allow: Some(if any_peer { "any" } else { "loopback" }),
-                listen: None,
-            },
-            MetricsEndpoint::Listen(addr) => Metrics {
-                enabled: true,
-                allow: None,
-                listen: Some(addr),
-            },
         },
         oidc_providers: config
             .oidc_providers
             .iter()
-            .map(|p| Oidc {
+            .map(|p| OidcProviderFile {
                 issuer: p.issuer.clone(),
                 jwks_file: p.jwks_file.clone(),
                 jwks_url: p.jwks_url.clone(),
                 audiences: p.audiences.clone(),
             })
             .collect(),
+        audit: AuditFile {
+            timeout_ms: Some(config.audit.timeout.as_millis() as u64),
+            durable_reads: Some(config.audit.durable_reads),
+            retention_days: config
+                .audit
+                .retention
+                .map(|r| (r.as_secs() / 86_400) as u32),
+            file_max_mb: file_mirror.as_ref().map(|m| m.1),
+            file_keep: file_mirror.as_ref().map(|m| m.2),
+            file: file_mirror.map(|m| m.0),
+            stdout: Some(
+                config
+                    .audit
+                    .mirrors
+                    .iter()
+                    .any(|m| matches!(m, MirrorTarget::Stdout)),
+            ),
+        },
+        backup: config.backup.as_ref().map(|b| BackupFile {
+            dir: b.dir.clone(),
+            interval_hours: Some(b.every.as_secs_f64() / 3600.0),
+            keep: Some(b.keep),
+        }),
+        store: StoreFile {
+            readers: Some(config.store.readers),
+            cache_secrets: Some(config.store.cache_secrets),
+        },
+        metrics: match config.metrics {
+            MetricsEndpoint::Off => MetricsFile {
+                enabled: Some(false),
+                allow: None,
+                listen: None,
+            },
+            MetricsEndpoint::Main { any_peer } => MetricsFile {
+                enabled: Some(true),
+                allow: Some(if any_peer {
+                    MetricsAllow::Any
+                } else {
+                    MetricsAllow::Loopback
+                }),
+                listen: None,
+            },
+            MetricsEndpoint::Listen(addr) => MetricsFile {
+                enabled: Some(true),
+                allow: None,
+                listen: Some(addr),
+            },
+        },
     }
 }
 
@@ -203,7 +133,7 @@ pub fn report(
     let settings = effective(config, listen, log_level, log_format);
     println!("# The effective configuration: the file and the flags, defaults filled in.");
     if let SealConfig::Pkcs11(_) = &config.seal {
-        println!("# The token's PIN is read from the environment; it is not shown.");
+        println!("# The token's PIN is read from the environment (pin_env); it is not shown.");
     }
     if let Some(dev) = &config.dev_credentials {
         println!(

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tresor_server::{DEFAULT_SEAL_KEY_ENV, SealConfig};
 
 #[derive(Args, Debug, Default, Clone)]
@@ -52,7 +52,7 @@ pub struct SealFile {
     pub pkcs11: Option<Pkcs11File>,
 }
 
-#[derive(Deserialize, Default, Debug, Clone)]
+#[derive(Deserialize, Serialize, Default, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct Pkcs11File {
     pub module: Option<PathBuf>,

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tresor_server::audit::MirrorTarget as AuditMirror;
 use tresor_server::{
     Config, DEFAULT_PORT, DEFAULT_REGION, DevCredentials, MetricsEndpoint, OidcProviderConfig,
@@ -94,60 +94,60 @@ pub struct ServerArgs {
 }
 
 /// The config file: the same settings as the flags.
-#[derive(Deserialize, Default, Debug)]
+#[derive(Deserialize, Serialize, Default, Debug)]
 #[serde(deny_unknown_fields)]
-struct FileConfig {
-    listen: Option<SocketAddr>,
-    data_dir: Option<PathBuf>,
-    region: Option<String>,
-    regions: Option<Vec<String>>,
-    account_id: Option<String>,
-    tls_cert: Option<PathBuf>,
-    tls_key: Option<PathBuf>,
-    clock_skew_seconds: Option<u64>,
-    purge_interval_seconds: Option<u64>,
-    log_level: Option<String>,
-    log_format: Option<String>,
-    seal: Option<String>,
-    seal_key_env: Option<String>,
-    seal_key_file: Option<PathBuf>,
-    pkcs11: Option<Pkcs11File>,
+pub(crate) struct FileConfig {
+    pub(crate) listen: Option<SocketAddr>,
+    pub(crate) data_dir: Option<PathBuf>,
+    pub(crate) region: Option<String>,
+    pub(crate) regions: Option<Vec<String>>,
+    pub(crate) account_id: Option<String>,
+    pub(crate) tls_cert: Option<PathBuf>,
+    pub(crate) tls_key: Option<PathBuf>,
+    pub(crate) clock_skew_seconds: Option<u64>,
+    pub(crate) purge_interval_seconds: Option<u64>,
+    pub(crate) log_level: Option<String>,
+    pub(crate) log_format: Option<String>,
+    pub(crate) seal: Option<String>,
+    pub(crate) seal_key_env: Option<String>,
+    pub(crate) seal_key_file: Option<PathBuf>,
+    pub(crate) pkcs11: Option<Pkcs11File>,
     /// `[[oidc_providers]]`: the issuers `AssumeRoleWithWebIdentity` trusts.
-    #[serde(default)]
-    oidc_providers: Vec<OidcProviderFile>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) oidc_providers: Vec<OidcProviderFile>,
     /// `[audit]`: how requests wait for their audit events.
     #[serde(default)]
-    audit: AuditFile,
+    pub(crate) audit: AuditFile,
     /// `[backup]`: scheduled backups.
-    backup: Option<BackupFile>,
+    pub(crate) backup: Option<BackupFile>,
     /// `[store]`: how the store is sized.
     #[serde(default)]
-    store: StoreFile,
+    pub(crate) store: StoreFile,
     /// `[metrics]`: where `/metrics` is served.
     #[serde(default)]
-    metrics: MetricsFile,
+    pub(crate) metrics: MetricsFile,
 }
 
 /// The `[store]` table.
-#[derive(Deserialize, Debug, Default, Clone)]
+#[derive(Deserialize, Serialize, Debug, Default, Clone)]
 #[serde(deny_unknown_fields)]
-struct StoreFile {
+pub(crate) struct StoreFile {
     /// Reader threads (default: one per CPU, 2 to 8).
-    readers: Option<usize>,
+    pub(crate) readers: Option<usize>,
     /// Secrets kept in memory (default 10,000).
-    cache_secrets: Option<usize>,
+    pub(crate) cache_secrets: Option<usize>,
 }
 
 /// The `[backup]` table: a backup every `interval_hours` into `dir`,
 /// keeping the newest `keep`.
-#[derive(Deserialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, Debug, Clone)]
 #[serde(deny_unknown_fields)]
-struct BackupFile {
-    dir: PathBuf,
+pub(crate) struct BackupFile {
+    pub(crate) dir: PathBuf,
     /// Hours between backups (default 24; fractions allowed, at least a minute).
-    interval_hours: Option<f64>,
+    pub(crate) interval_hours: Option<f64>,
     /// How many to keep (default 7).
-    keep: Option<usize>,
+    pub(crate) keep: Option<usize>,
 }
 
 impl BackupFile {
@@ -169,22 +169,22 @@ impl BackupFile {
 }
 
 /// The `[metrics]` table (docs/metrics.md).
-#[derive(Deserialize, Debug, Default, Clone)]
+#[derive(Deserialize, Serialize, Debug, Default, Clone)]
 #[serde(deny_unknown_fields)]
-struct MetricsFile {
+pub(crate) struct MetricsFile {
     /// `false`: no `/metrics` anywhere (default true).
-    enabled: Option<bool>,
+    pub(crate) enabled: Option<bool>,
     /// Who may scrape `/metrics` on the main listener: `loopback`
     /// (default) or `any`.
-    allow: Option<MetricsAllow>,
+    pub(crate) allow: Option<MetricsAllow>,
     /// Serve `/metrics` on this plain-HTTP address instead of the main
     /// listener.
-    listen: Option<SocketAddr>,
+    pub(crate) listen: Option<SocketAddr>,
 }
 
-#[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Deserialize, Serialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
-enum MetricsAllow {
+pub(crate) enum MetricsAllow {
     Loopback,
     Any,
 }
@@ -210,36 +210,36 @@ impl MetricsFile {
 }
 
 /// The `[audit]` table.
-#[derive(Deserialize, Debug, Default, Clone)]
+#[derive(Deserialize, Serialize, Debug, Default, Clone)]
 #[serde(deny_unknown_fields)]
-struct AuditFile {
+pub(crate) struct AuditFile {
     /// The longest a request waits for its event (default 5000).
-    timeout_ms: Option<u64>,
+    pub(crate) timeout_ms: Option<u64>,
     /// Answer reads only once their event is fsynced (default false).
-    durable_reads: Option<bool>,
+    pub(crate) durable_reads: Option<bool>,
     /// Prune events older than this many days (default: keep forever).
-    retention_days: Option<u32>,
+    pub(crate) retention_days: Option<u32>,
     /// Mirror the trail (export lines) to this JSON-lines file.
-    file: Option<PathBuf>,
+    pub(crate) file: Option<PathBuf>,
     /// Rotate the file at this size (default 100 MB)…
-    file_max_mb: Option<u64>,
+    pub(crate) file_max_mb: Option<u64>,
     /// …keeping this many rotated files (default 10).
-    file_keep: Option<u32>,
+    pub(crate) file_keep: Option<u32>,
     /// Mirror the bare records to standard output (default false).
-    stdout: Option<bool>,
+    pub(crate) stdout: Option<bool>,
 }
 
 /// One `[[oidc_providers]]` table. The server checks it at startup
 /// (`OidcProviders::load`): an `https://` issuer, exactly one of
 /// `jwks_file` and `jwks_url`.
-#[derive(Deserialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, Debug, Clone)]
 #[serde(deny_unknown_fields)]
-struct OidcProviderFile {
-    issuer: String,
-    jwks_file: Option<PathBuf>,
-    jwks_url: Option<String>,
+pub(crate) struct OidcProviderFile {
+    pub(crate) issuer: String,
+    pub(crate) jwks_file: Option<PathBuf>,
+    pub(crate) jwks_url: Option<String>,
     #[serde(default)]
-    audiences: Vec<String>,
+    pub(crate) audiences: Vec<String>,
 }
 
 /// The providers, with a relative `jwks_file` taken from the directory of
