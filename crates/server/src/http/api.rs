@@ -28,6 +28,7 @@ use tresor_wire::{AwsError, ErrorCode, OperatorOperation, Service, StsOperation,
 
 use super::AppState;
 use super::audit_draft::RequestFacts;
+use super::operator::Answer;
 use crate::audit::{AuditTrail, Draft, Outcome, RequestScope};
 use crate::authz::{self, Resource, Transport};
 use crate::service::Ctx;
@@ -396,7 +397,8 @@ impl ApiRequest<'_> {
         {
             let (result, attachment) = match access.check(Resource::any()) {
                 Ok(()) => match super::operator::handle(&self.state.barrier, op, self.body).await {
-                    Ok(answer) => (Ok(answer.json), answer.attachment),
+                    Ok(Answer::Json(json)) => (Ok(json), None),
+                    Ok(Answer::File(file)) => (Ok(Vec::new()), Some(file)),
                     Err(e) => (Err(e), None),
                 },
                 Err(e) => (Err(e), None),

@@ -39,10 +39,10 @@ struct HashRequest {
     value: tresor_wire::dto::SecretString,
 }
 
-/// What an action answers: JSON, or a file sent as the body instead.
-pub struct Answer {
-    pub json: Vec<u8>,
-    pub attachment: Option<Attachment>,
+/// What an action answers: JSON, or a file sent as the body.
+pub enum Answer {
+    Json(Vec<u8>),
+    File(Attachment),
 }
 
 /// A file answered as the response body (`application/octet-stream`):
@@ -108,10 +108,7 @@ async fn create_backup(barrier: &Barrier) -> Result<Answer, AwsError> {
         audit_head = ?manifest.contents.audit_head_seq,
         "took a backup on request"
     );
-    Ok(Answer {
-        json: serde_json::to_vec(&manifest).expect("a manifest serialises"),
-        attachment: Some(Attachment { file, len }),
-    })
+    Ok(Answer::File(Attachment { file, len }))
 }
 
 /// An action's JSON input; `usage` says what it takes.
@@ -198,8 +195,7 @@ pub async fn handle(
             serde_json::to_value(report).expect("a report serialises")
         }
     };
-    Ok(Answer {
-        json: serde_json::to_vec(&body).expect("JSON serialises"),
-        attachment: None,
-    })
+    Ok(Answer::Json(
+        serde_json::to_vec(&body).expect("JSON serialises"),
+    ))
 }
