@@ -9,10 +9,10 @@ use std::path::Path;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use crate::config::{Config, SealConfig};
-use crate::init::{DATABASE_FILE, META_ACCOUNT_ID, SEAL_KEY_FILE};
+use crate::init::{DATABASE_FILE, META_ACCOUNT_ID, SEAL_KEY_FILE, check_account, check_seal_kind};
 use crate::kms::root_seal::{SEAL_RECORD_KEY, SealRecord};
 use crate::kms::seal;
-use crate::store::sqlite::latest_schema_version;
+use crate::store::sqlite::check_schema_version;
 
 /// Every problem found (none: the server would start with this).
 pub fn check(config: &Config) -> Vec<String> {
@@ -69,16 +69,7 @@ fn check_seal(config: &Config) -> Option<String> {
 fn check_data_dir(config: &Config) -> Vec<String> {
     let dir = &config.data_dir;
     let db = dir.join(DATABASE_FILE);
-    let mut problems = if dir.exists() {
-        check_writable_dir("data_dir", dir)
-    } else {
-        // A first start creates it: its parent must let it.
-        let parent = match dir.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        check_writable_dir("data_dir's parent", parent)
-    };
+    let mut problems = check_writable_dir("data_dir", dir);
     if db.exists() {
         if let Err(e) = check_database(config, &db) {
             problems.push(format!("{}: {e}", db.display()));
@@ -109,56 +100,48 @@ fn check_database(config: &Config, db: &Path) -> Result<(), String> {
             |r| r.get(0),
         )
         .map_err(|e| e.to_string())?;
-    if version > latest_schema_version() {
-        return Err(format!(
-            "schema version {version}, newer than this Tresor knows ({}): run the release that wrote it, or a newer one",
-            latest_schema_version()
-        ));
-    }
+    check_schema_version(version).map_err(|e| e.0)?;
     let meta = |key: &str| -> Result<Option<String>, String> {
         conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
             .optional()
             .map_err(|e| e.to_string())
     };
     if let Some(record) = meta(SEAL_RECORD_KEY)? {
-        let record = SealRecord::from_json(&record)?;
-        if record.kind != config.seal.kind() {
-            return Err(format!(
-                "sealed with `{}`, but the configuration says `{}`",
-                record.kind,
-                config.seal.kind()
-            ));
-        }
+        check_seal_kind(config, SealRecord::from_json(&record)?.kind)?;
     }
-    if let (Some(stored), Some(wanted)) = (meta(META_ACCOUNT_ID)?, &config.account_id)
-        && stored != *wanted
-    {
-        return Err(format!(
-            "it belongs to account {stored}, but the configuration says {wanted}"
-        ));
+    if let Some(stored) = meta(META_ACCOUNT_ID)? {
+        check_account(config, &stored)?;
     }
     Ok(())
 }
 
+/// A directory the server writes into, or creates if it is missing (then
+/// its parent must take it).
 fn check_writable_dir(what: &str, dir: &Path) -> Vec<String> {
-    match std::fs::metadata(dir) {
-        Err(_) if what == "[backup] dir" => {
-            // Created when the first backup is taken.
-            let parent = dir.parent().unwrap_or(Path::new("."));
-            if parent.as_os_str().is_empty() || parent.is_dir() {
-                Vec::new()
-            } else {
-                vec![format!(
-                    "{what}: neither {} nor its parent exists",
+    let (target, parent) = if dir.exists() {
+        (dir, false)
+    } else {
+        match dir.parent() {
+            Some(p) if p.as_os_str().is_empty() => (Path::new("."), true),
+            Some(p) if p.is_dir() => (p, true),
+            _ => {
+                return vec![format!(
+                    "{what} {}: neither it nor its parent exists",
                     dir.display()
-                )]
+                )];
             }
         }
+    };
+    let whose = if parent { "the parent of " } else { "" };
+    match std::fs::metadata(target) {
         Err(e) => vec![format!("{what} {}: {e}", dir.display())],
         Ok(m) if !m.is_dir() => vec![format!("{what} {} is not a directory", dir.display())],
-        Ok(_) => match tempfile::tempfile_in(dir) {
+        Ok(_) => match tempfile::tempfile_in(target) {
             Ok(_) => Vec::new(),
-            Err(e) => vec![format!("{what} {} is not writable: {e}", dir.display())],
+            Err(e) => vec![format!(
+                "{what} {}: {whose}it is not writable: {e}",
+                dir.display()
+            )],
         },
     }
 }

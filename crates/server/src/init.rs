@@ -87,6 +87,29 @@ async fn read_meta(store: &dyn Store, key: &'static str) -> Result<Option<String
         .map_err(startup)
 }
 
+/// Refuses a data directory sealed otherwise than `config` says.
+pub fn check_seal_kind(config: &Config, stored: SealKind) -> Result<(), String> {
+    if stored == config.seal.kind() {
+        return Ok(());
+    }
+    Err(format!(
+        "{} is sealed with `{stored}`, but the server was started with `--seal {}`; start it with \
+         `--seal {stored}`, or change the seal with `tresor operator migrate-seal`",
+        config.data_dir.display(),
+        config.seal.kind(),
+    ))
+}
+
+/// Refuses a data directory of another account than `config` asks for.
+pub fn check_account(config: &Config, stored: &str) -> Result<(), String> {
+    match &config.account_id {
+        Some(requested) if requested != stored => Err(format!(
+            "this data directory belongs to account {stored}, not {requested}"
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Opens `config.data_dir`. In `file` mode a directory that was never
 /// initialised is initialised now (the zero-setup first start).
 pub async fn open(
@@ -108,26 +131,11 @@ pub async fn open(
         return Ok((dir, Some(initialized)));
     };
     let record = SealRecord::from_json(&record).map_err(startup)?;
-    if record.kind != config.seal.kind() {
-        return Err(startup(format!(
-            "{} is sealed with `{}`, but the server was started with `--seal {}`; start it with \
-             `--seal {}`, or change the seal with `tresor operator migrate-seal`",
-            config.data_dir.display(),
-            record.kind,
-            config.seal.kind(),
-            record.kind
-        )));
-    }
+    check_seal_kind(config, record.kind).map_err(startup)?;
     let account_id = read_meta(&*store, META_ACCOUNT_ID)
         .await?
         .ok_or_else(|| startup("the data directory has no account id"))?;
-    if let Some(requested) = &config.account_id
-        && *requested != account_id
-    {
-        return Err(startup(format!(
-            "this data directory belongs to account {account_id}, not {requested}"
-        )));
-    }
+    check_account(config, &account_id).map_err(startup)?;
     Ok((
         DataDir {
             path: config.data_dir.clone(),

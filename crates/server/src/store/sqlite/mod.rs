@@ -31,7 +31,7 @@ use crate::metrics::StoreMetrics;
 use row_cache::RowCache;
 use txn::SqliteTxn;
 
-pub use schema::latest_version as latest_schema_version;
+pub use schema::{check_version as check_schema_version, latest_version as latest_schema_version};
 
 /// The SQLite store. Dropping it stops its threads after queued jobs ran
 /// and waits for them to close the database (so the WAL is checkpointed

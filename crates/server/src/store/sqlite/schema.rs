@@ -213,6 +213,19 @@ pub fn latest_version() -> i64 {
     MIGRATIONS.last().map_or(0, |m| m.version)
 }
 
+/// Refuses a database written by a newer Tresor (schema `current`).
+pub fn check_version(current: i64) -> StoreResult<()> {
+    if current > latest_version() {
+        return Err(StoreError(format!(
+            "the database has schema version {current}, newer than this build of Tresor knows ({}): \
+             a newer release wrote it. Run that release (or a newer one), or restore the backup \
+             made before the upgrade (docs/upgrades.md)",
+            latest_version()
+        )));
+    }
+    Ok(())
+}
+
 /// Brings the database up to `latest_version`, one transaction per step.
 pub fn migrate(conn: &mut Connection, now_ms: i64) -> StoreResult<()> {
     let err = |e: rusqlite::Error| StoreError(format!("migration: {e}"));
@@ -231,14 +244,7 @@ pub fn migrate(conn: &mut Connection, now_ms: i64) -> StoreResult<()> {
             |r| r.get(0),
         )
         .map_err(err)?;
-    if current > latest_version() {
-        return Err(StoreError(format!(
-            "the database has schema version {current}, newer than this build of Tresor knows ({}): \
-             a newer release wrote it. Run that release (or a newer one), or restore the backup \
-             made before the upgrade (docs/upgrades.md)",
-            latest_version()
-        )));
-    }
+    check_version(current)?;
     for m in MIGRATIONS.iter().filter(|m| m.version > current) {
         let tx = conn.transaction().map_err(err)?;
         tx.execute_batch(m.sql).map_err(err)?;
